@@ -123,3 +123,14 @@ export class ThreadError extends GilsimError {
 
 /** The run was aborted because another thread failed; raised in the threads still running. */
 export class AbortError extends GilsimError {}
+
+/** A scenario name that is neither built in nor a file; `known` lists the built-in names. */
+export class UnknownScenarioError extends ConfigError {
+  readonly scenario: string;
+  readonly known: readonly string[];
+  constructor(scenario: string, known: readonly string[]) {
+    super(`unknown scenario '${scenario}' (known: ${known.join(', ')}; or give a path to a .ts file)`);
+    this.scenario = scenario;
+    this.known = known;
+  }
+}
