@@ -127,6 +127,8 @@ export interface GcSummary {
 /** What one phase measured. */
 export interface PhaseReport {
   name: string;
+  /** when the phase began, ms since the run started */
+  startMs: number;
   wallMs: number;
   threads: string[];
   gil: GilSummary;
