@@ -6,3 +6,4 @@ export * from './errors.ts';
 export * from './heap/layout.ts';
 export * from './runtime/types.ts';
 export * from './runtime/config.ts';
+export * from './heap/index.ts';

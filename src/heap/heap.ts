@@ -1,0 +1,250 @@
+/*
+ * The heap: one allocator over the shared buffer, as every layer above sees it.
+ * ===============================================================================
+ *
+ * `Heap` is CPython's PyObject_Malloc / PyObject_Free / PyObject_Realloc over gilsim's buffer:
+ *
+ *   malloc(n)   1..512 bytes: pymalloc (pymalloc.ts); 0 or more than 512: the raw allocator
+ *               (raw.ts). If pymalloc cannot get an arena, the request falls back to the raw
+ *               allocator, as CPython's _PyObject_Malloc does. If that fails too: MemoryError,
+ *               and the heap is unchanged.
+ *   free(p)     the segment map (segments.ts) says whose p is; the live-block bitmap says whether
+ *               p is a block handed out. Anything else (double free, interior or foreign pointer)
+ *               raises InvalidFree before anything is written. free(0) does nothing, like C.
+ *   realloc     a pymalloc block stays where it is while the new size fits and wastes at most a
+ *               quarter of it (4n > 3 * blocksize); otherwise a new block is allocated, the
+ *               contents copied, the old block freed. A raw block is resized in place when it can
+ *               be (it stays raw even if it shrinks below 512 bytes, as in CPython).
+ *
+ * There is no lock inside: the GIL (or, later, per-thread usedpools) provides exclusion. Every
+ * piece of truth is in the buffer, so a Heap object is only a thread's handle: `Heap.create`
+ * initialises the allocator state of a buffer, `Heap.attach` makes another handle (in another
+ * worker, typically) over an initialised one, and both see the same blocks.
+ *
+ * Pointers are byte offsets into the buffer, aligned to ALIGNMENT; 0 is NULL.
+ */
+
+import { InvalidFree, MemoryError } from '../errors.ts';
+import {
+  computeLayout,
+  createBuffer,
+  type Geometry,
+  type HeapProfile,
+  type Layout,
+  type Memory,
+} from './layout.ts';
+import { pymallocAlloc, pymallocBlockSize, pymallocFree } from './pymalloc.ts';
+import { rawFree, rawMalloc, rawResizeInPlace, rawUsableSize } from './raw.ts';
+import { SEG_FREE, slotKindAt } from './segments.ts';
+import { allocStateBytes, HeapState, initAllocState, S_MAGIC, SEG_ENTRY_BYTES, SEG_KIND, STATE_MAGIC } from './state.ts';
+import { debugMallocStats, type MallocStats } from './stats.ts';
+import { verifyHeap } from './verify.ts';
+import { forEachLiveBlock } from './walk.ts';
+
+export interface CreateHeapOptions {
+  /** the buffer's maximum size (default 1 GiB) */
+  maxBytes?: number;
+  /** allocator geometry: '3.11' (default) or 'legacy' */
+  profile?: HeapProfile;
+}
+
+export interface AttachOptions {
+  /**
+   * Byte offset of the usedpools rings this handle allocates from (default: the shared ones in
+   * the allocator state). The free-threaded mode gives each thread its own (see initUsedpools).
+   */
+  usedpools?: number;
+}
+
+/** The thread and trace regions of a heap made by createHeap (no runtime will use them). */
+const STANDALONE_THREADS = 1;
+const STANDALONE_TRACE_EVENTS = 0;
+
+/** log2(SEG_ENTRY_BYTES): slot index to segment map byte offset. */
+const SEG_ENTRY_SHIFT = Math.log2(SEG_ENTRY_BYTES);
+
+/** A heap of its own: a fresh buffer with small thread/trace regions and an initialised allocator. */
+export function createHeap(opts: CreateHeapOptions = {}): Heap {
+  const layout = computeLayout(
+    { profile: opts.profile ?? '3.11', maxBytes: opts.maxBytes, maxThreads: STANDALONE_THREADS, traceEvents: STANDALONE_TRACE_EVENTS },
+    allocStateBytes,
+  );
+  return Heap.create(createBuffer(layout), layout);
+}
+
+export class Heap {
+  readonly mem: Memory;
+  readonly layout: Layout;
+  readonly geometry: Geometry;
+  /** this thread's view of the allocator state (views and derived constants; no truth) */
+  readonly state: HeapState;
+  /** the usedpools rings this handle allocates from */
+  readonly usedpools: number;
+  private readonly i32: Int32Array;
+  private readonly slotsOff: number;
+  private readonly slotSpace: number;
+  private readonly alignMask: number;
+  private readonly alignShift: number;
+  private readonly arenaBits: number;
+  private readonly bitmapWord: number;
+  private readonly segKindWord: number;
+  private readonly smallThreshold: number;
+
+  private constructor(state: HeapState, usedpools: number) {
+    this.state = state;
+    this.mem = state.mem;
+    this.layout = state.layout;
+    this.geometry = state.geometry;
+    this.usedpools = usedpools;
+    this.i32 = state.i32;
+    this.slotsOff = state.slotsOff;
+    this.slotSpace = state.slotSpace;
+    this.alignMask = state.alignMask;
+    this.alignShift = state.alignShift;
+    this.arenaBits = state.arenaBits;
+    this.bitmapWord = state.bitmapWord;
+    this.segKindWord = (state.segmap + SEG_KIND) >> 2;
+    this.smallThreshold = state.smallThreshold;
+  }
+
+  /** Initialise the allocator state inside an existing buffer (laid out by `layout`). */
+  static create(mem: Memory, layout: Layout): Heap {
+    const st = new HeapState(mem, layout);
+    initAllocState(st);
+    return new Heap(st, st.usedpools);
+  }
+
+  /** A handle on a heap another thread created: everything is read from the buffer. */
+  static attach(mem: Memory, layout: Layout, opts: AttachOptions = {}): Heap {
+    const st = new HeapState(mem, layout);
+    if (st.get(S_MAGIC) !== STATE_MAGIC) throw new TypeError('no heap in this buffer (allocator state not initialised)');
+    return new Heap(st, opts.usedpools ?? st.usedpools);
+  }
+
+  /** Allocate n bytes; returns an ALIGNMENT-aligned offset. Throws MemoryError at the maximum. */
+  malloc(n: number): number {
+    if ((n - 1) >>> 0 < this.smallThreshold && (n | 0) === n) {
+      const p = pymallocAlloc(this.state, this.usedpools, n);
+      if (p !== 0) return p;
+    }
+    return this.mallocSlow(n);
+  }
+
+  /** Requests pymalloc does not take (0 or > 512 bytes), or could not serve (no arena left). */
+  private mallocSlow(n: number): number {
+    checkSize(n);
+    const p = rawMalloc(this.state, n);
+    if (p === 0) {
+      throw new MemoryError(`cannot allocate ${n} bytes: the heap has reached its maximum of ${this.layout.maxBytes} bytes`);
+    }
+    return p;
+  }
+
+  /** Free a block. free(0) does nothing; anything but a live block raises InvalidFree. */
+  free(p: number): void {
+    const d = p - this.slotsOff;
+    if (d >= 0 && d < this.slotSpace && (p & this.alignMask) === 0 && (p | 0) === p) {
+      const i32 = this.i32;
+      const u = d >> this.alignShift;
+      const wi = this.bitmapWord + (u >> 5);
+      const bit = 1 << (u & 31);
+      const w = i32[wi];
+      if ((w & bit) !== 0) {
+        i32[wi] = w ^ bit;
+        if (i32[this.segKindWord + ((d >> this.arenaBits) << (SEG_ENTRY_SHIFT - 2))] > 0) {
+          pymallocFree(this.state, this.usedpools, p);
+        } else {
+          rawFree(this.state, p);
+        }
+        return;
+      }
+    }
+    if (p === 0) return;
+    throw this.invalidFree(p);
+  }
+
+  /** Resize a block, keeping its contents (up to the smaller size). realloc(0, n) is malloc(n). */
+  realloc(p: number, n: number): number {
+    if (p === 0) return this.malloc(n);
+    if (!this.state.isLive(p)) throw this.invalidFree(p);
+    checkSize(n);
+    if (slotKindAt(this.state, p) > 0) {
+      let size = pymallocBlockSize(this.state, p);
+      if (n <= size) {
+        // Staying or shrinking: keep the block unless more than a quarter would be wasted.
+        if (4 * n > 3 * size) return p;
+        size = n;
+      }
+      const q = this.malloc(n);
+      this.mem.u8.copyWithin(q, p, p + size);
+      this.free(p);
+      return q;
+    }
+    if (rawResizeInPlace(this.state, p, n)) return p;
+    const q = rawMalloc(this.state, n);
+    if (q === 0) {
+      throw new MemoryError(`cannot reallocate to ${n} bytes: the heap has reached its maximum of ${this.layout.maxBytes} bytes`);
+    }
+    this.mem.u8.copyWithin(q, p, p + Math.min(rawUsableSize(this.state, p), n));
+    this.free(p);
+    return q;
+  }
+
+  /** Bytes the block p can hold (its block size for pymalloc, the payload for raw blocks). */
+  usableSize(p: number): number {
+    if (!this.state.isLive(p)) throw this.invalidFree(p, 'usableSize of');
+    return slotKindAt(this.state, p) > 0 ? pymallocBlockSize(this.state, p) : rawUsableSize(this.state, p);
+  }
+
+  /** True exactly when p is the start of a block currently handed out. */
+  isLiveBlock(p: number): boolean {
+    return this.state.isLive(p);
+  }
+
+  /** Number of blocks handed out (pymalloc and raw). Walks the heap. */
+  liveBlockCount(): number {
+    let n = 0;
+    forEachLiveBlock(this.state, () => {
+      n++;
+    });
+    return n;
+  }
+
+  /** Calls cb(p, usableSize) for every block handed out. Walks the heap; do not allocate in cb. */
+  forEachLiveBlock(cb: (p: number, usableSize: number) => void): void {
+    forEachLiveBlock(this.state, cb);
+  }
+
+  /** sys._debugmallocstats(): CPython's report text and its figures. */
+  debugmallocstats(): MallocStats {
+    return debugMallocStats(this.state);
+  }
+
+  /** The violated invariants (empty when the heap is sound). */
+  verifyHeap(): string[] {
+    return verifyHeap(this.state, this.usedpools);
+  }
+
+  private invalidFree(p: number, what = 'free of'): InvalidFree {
+    const e = new InvalidFree(p, this.whyNotLive(p));
+    if (what !== 'free of') e.message = e.message.replace('invalid free of', `invalid ${what}`);
+    return e;
+  }
+
+  private whyNotLive(p: number): string {
+    if (typeof p !== 'number' || !Number.isInteger(p)) return 'not an integer offset';
+    const d = p - this.slotsOff;
+    if (d < 0 || d >= this.slotSpace) return 'outside the heap';
+    const kind = slotKindAt(this.state, p);
+    if (kind === SEG_FREE) return 'in no arena or raw segment';
+    if ((p & this.alignMask) !== 0) return `not aligned to ${this.alignMask + 1} bytes`;
+    return kind > 0
+      ? 'not the start of a live pymalloc block (double free or interior pointer)'
+      : 'not the start of a live raw block (double free or interior pointer)';
+  }
+}
+
+/** A size must be a whole number of bytes (too big is a MemoryError, found by the allocator). */
+function checkSize(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`allocation size must be a whole number of bytes >= 0, got ${n}`);
+}

@@ -1,0 +1,341 @@
+/*
+ * The allocator's state: every field pymalloc and the raw allocator keep, laid out in the
+ * ALLOCATOR STATE region of the buffer.
+ * ===========================================================================================
+ *
+ * CPython keeps its allocator state in C globals (usedpools, usable_arenas, nfp2lasta, the
+ * arenas array, a few counters). gilsim keeps the same things in the shared buffer, so that every
+ * thread sees one allocator: a "pointer" is an Int32 byte offset into the buffer and 0 is NULL
+ * (offset 0 is the buffer header, so no block, pool or arena object ever lives there).
+ *
+ * The region, from `layout.allocOff` (byte offsets relative to it):
+ *
+ *   0      line 0: scalars (usable_arenas, unused_arena_objects, maxarenas, arena counters,
+ *          slot space bookkeeping, raw allocator counters and its first-level bitmap)
+ *   64     line 1: reserved; its last 16 bytes are the never-touched front half of the
+ *          usedpools[0] sentinel (see USEDPOOLS below)
+ *   128    usedpools[2 * NB_SMALL_SIZE_CLASSES]          8 bytes a pointer (low word used)
+ *   +      nfp2lasta[MAX_POOLS_IN_ARENA + 1]              4 bytes each
+ *   +      TLSF second-level bitmaps[TLSF_FL_COUNT]       4 bytes each   (raw allocator)
+ *   +      TLSF free list heads[FL_COUNT * SL_COUNT]     4 bytes each   (raw allocator)
+ *   +      arenas[maxSlots]: the arena objects            ARENA_OBJECT_BYTES each
+ *   +      segment map[maxSlots]: one entry per slot      SEG_ENTRY_BYTES each
+ *   +      live-block bitmap: one bit per ALIGNMENT unit of the slot space
+ *
+ * The live-block bitmap is the allocator's side table of truth about which addresses are
+ * handed out: bit u is set exactly when `slotsOff + u * ALIGNMENT` is the start of a block
+ * (pymalloc or raw) that is currently allocated. It makes `free()` of a double-freed, interior or
+ * foreign pointer detectable exactly, whatever the program wrote into its blocks.
+ *
+ * Pools and raw blocks keep their own headers inside the slot space (see pymalloc.ts and
+ * raw.ts); their field offsets are declared here too so that every file reads the same names.
+ *
+ * `HeapState` is a thread's cache of the views and of the constants derived from the layout:
+ * it holds no truth, so any number of threads can build one over the same buffer.
+ */
+
+import { CACHE_LINE, type Geometry, type Layout, type Memory } from './layout.ts';
+
+/* ---- line 0: scalars (byte offsets from layout.allocOff) ---- */
+
+/** Marks an initialised allocator state (Heap.create writes it, Heap.attach checks it). */
+export const S_MAGIC = 0;
+/** Head of the doubly linked list of arena objects that have at least one free pool, sorted by
+ *  ascending nfreepools (the fullest arenas first). Arena object offset, 0 = NULL. */
+export const S_USABLE_ARENAS = 4;
+/** Head of the singly linked list (through nextarena) of arena objects with no arena attached
+ *  (address == 0), ready to be reused by new_arena(). */
+export const S_UNUSED_ARENA_OBJECTS = 8;
+/** Number of arena objects initialised so far (CPython grows its arenas array by doubling from
+ *  INITIAL_ARENA_OBJECTS; ours is preallocated for maxSlots and initialised the same way). */
+export const S_MAXARENAS = 12;
+/** Arenas currently attached to an arena object. */
+export const S_NARENAS_CURRENTLY_ALLOCATED = 16;
+/** Arenas ever allocated (a reused slot counts again); reclaimed = this - current. */
+export const S_NTIMES_ARENA_ALLOCATED = 20;
+/** The largest narenas_currently_allocated ever seen. */
+export const S_NARENAS_HIGHWATER = 24;
+/** Slots carved from the slot space so far: the buffer is at least slotsOff + nslots * ARENA_SIZE. */
+export const S_NSLOTS = 28;
+/** Head of the list of free slot runs (slot index + 1, 0 = none); see segments.ts. */
+export const S_FREESLOTS = 32;
+/** Raw allocator: blocks handed out. */
+export const S_RAW_BLOCKS = 36;
+/** Raw allocator: usable bytes of the blocks handed out (block sizes minus their headers). */
+export const S_RAW_BYTES = 40;
+/** Raw allocator: segments (runs of slots) it holds. */
+export const S_RAW_SEGMENTS = 44;
+/** Raw allocator: slots its segments cover. */
+export const S_RAW_SLOTS = 48;
+/** Raw allocator: TLSF first-level bitmap (bit fl set when some second-level list of fl is non-empty). */
+export const S_RAW_FL_BITMAP = 52;
+
+export const STATE_MAGIC = 0x706d616c; // 'pmal'
+
+/** usedpools starts here; the 16 bytes before it belong to the usedpools[0] sentinel's
+ *  ref/freeblock fields, which are never read or written. */
+export const USEDPOOLS_OFF = 2 * CACHE_LINE;
+
+/* ---- the pool header (POOL_OVERHEAD = 48 bytes at the start of every pool) ---- */
+/* C's layout on 64-bit: pointers take 8 bytes (we use their low word), uints 4. */
+
+/** ref.count: number of blocks of this pool handed out. */
+export const POOL_REF_COUNT = 0;
+/** freeblock: head of the LIFO list of free blocks, threaded through the blocks' first word. */
+export const POOL_FREEBLOCK = 8;
+/** nextpool: next pool in the usedpools ring of this size class, or in the arena's freepools. */
+export const POOL_NEXTPOOL = 16;
+/** prevpool: previous pool in the usedpools ring (unused on freepools). */
+export const POOL_PREVPOOL = 24;
+/** arenaindex: index of the arena object this pool belongs to. */
+export const POOL_ARENAINDEX = 32;
+/** szidx: size class index of the blocks in this pool. */
+export const POOL_SZIDX = 36;
+/** nextoffset: byte offset (from the pool) of the first block never handed out. */
+export const POOL_NEXTOFFSET = 40;
+/** maxnextoffset: the largest valid nextoffset, POOL_SIZE - blocksize. */
+export const POOL_MAXNEXTOFFSET = 44;
+/** The pool header in bytes, before rounding up to ALIGNMENT (48 on 64-bit: already aligned). */
+export const POOL_HEADER_BYTES = 48;
+/** szidx of a freshly carved pool that never held blocks (CPython's DUMMY_SIZE_IDX). */
+export const DUMMY_SIZE_IDX = 0xffff;
+
+/* ---- the arena object (one per possible arena) ---- */
+
+/** address: offset of the arena's slot, or 0 when no arena is attached to this object. */
+export const AO_ADDRESS = 0;
+/** pool_address: next never-carved pool in the arena. */
+export const AO_POOL_ADDRESS = 4;
+/** nfreepools: free pools in the arena (on freepools plus not yet carved). */
+export const AO_NFREEPOOLS = 8;
+/** ntotalpools: pools in the arena (MAX_POOLS_IN_ARENA: slots are arena-aligned, none lost). */
+export const AO_NTOTALPOOLS = 12;
+/** freepools: singly linked list (through nextpool) of the arena's empty, already carved pools. */
+export const AO_FREEPOOLS = 16;
+/** nextarena: next in usable_arenas, or in unused_arena_objects. */
+export const AO_NEXTARENA = 20;
+/** prevarena: previous in usable_arenas (unused on unused_arena_objects). */
+export const AO_PREVARENA = 24;
+export const ARENA_OBJECT_BYTES = 32;
+/** CPython's INITIAL_ARENA_OBJECTS: the arenas array starts this big and doubles. */
+export const INITIAL_ARENA_OBJECTS = 16;
+
+/* ---- a segment map entry (one per slot; see segments.ts) ---- */
+
+/** kind: 0 = free (or not yet carved), > 0 = arena (arenaindex + 1),
+ *  < 0 = raw segment, -(first slot of the segment + 1). */
+export const SEG_KIND = 0;
+/** len: slots in the run; valid at the first slot of a raw segment or free run, and at the last
+ *  slot of a free run (so a run can be found from either end when coalescing). */
+export const SEG_LEN = 4;
+/** next/prev: links of the free run list (slot index + 1, 0 = none), at a free run's first slot. */
+export const SEG_NEXT = 8;
+export const SEG_PREV = 12;
+export const SEG_ENTRY_BYTES = 16;
+
+/* ---- the raw allocator's TLSF index (see raw.ts) ---- */
+
+/** log2 of the second-level subdivisions of each power of two. */
+export const TLSF_SL_LOG2 = 4;
+export const TLSF_SL_COUNT = 1 << TLSF_SL_LOG2;
+/** Raw blocks are multiples of this (and their payloads aligned to it). */
+export const RAW_GRAIN_LOG2 = 4;
+export const RAW_GRAIN = 1 << RAW_GRAIN_LOG2;
+/** Block sizes below this share first-level list 0, split linearly. */
+export const TLSF_FL_SHIFT = TLSF_SL_LOG2 + RAW_GRAIN_LOG2;
+/** First-level lists: sizes up to 2^31. */
+export const TLSF_FL_COUNT = 31 - TLSF_FL_SHIFT + 1;
+
+const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/** Byte offsets (relative to the region) of the variable-size parts, for a geometry and slot count. */
+export interface StateOffsets {
+  usedpools: number;
+  nfp2lasta: number;
+  tlsfSlBitmaps: number;
+  tlsfHeads: number;
+  arenas: number;
+  segmap: number;
+  bitmap: number;
+  bitmapBytes: number;
+  end: number;
+}
+
+export function usedpoolsBytes(g: Geometry): number {
+  return 2 * g.NB_SMALL_SIZE_CLASSES * 8;
+}
+
+export function stateOffsets(g: Geometry, maxSlots: number): StateOffsets {
+  const usedpools = USEDPOOLS_OFF;
+  const nfp2lasta = alignUp(usedpools + usedpoolsBytes(g), CACHE_LINE);
+  const tlsfSlBitmaps = alignUp(nfp2lasta + (g.MAX_POOLS_IN_ARENA + 1) * 4, CACHE_LINE);
+  const tlsfHeads = alignUp(tlsfSlBitmaps + TLSF_FL_COUNT * 4, CACHE_LINE);
+  const arenas = alignUp(tlsfHeads + TLSF_FL_COUNT * TLSF_SL_COUNT * 4, CACHE_LINE);
+  const segmap = alignUp(arenas + maxSlots * ARENA_OBJECT_BYTES, CACHE_LINE);
+  const bitmap = alignUp(segmap + maxSlots * SEG_ENTRY_BYTES, CACHE_LINE);
+  const bitmapBytes = alignUp((maxSlots * g.ARENA_SIZE) / g.ALIGNMENT / 8, CACHE_LINE);
+  return { usedpools, nfp2lasta, tlsfSlBitmaps, tlsfHeads, arenas, segmap, bitmap, bitmapBytes, end: bitmap + bitmapBytes };
+}
+
+/** Size of the allocator state for a geometry and slot count (passed to computeLayout). */
+export function allocStateBytes(g: Geometry, maxSlots: number): number {
+  return stateOffsets(g, maxSlots).end;
+}
+
+/**
+ * A thread's view of the allocator: the buffer's views plus absolute offsets and constants
+ * derived from the layout. Holds no truth; build one per thread with `new HeapState(mem, layout)`.
+ */
+export class HeapState {
+  readonly mem: Memory;
+  readonly layout: Layout;
+  readonly geometry: Geometry;
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  /** absolute byte offset of the state region */
+  readonly base: number;
+  /** absolute byte offsets of the parts */
+  readonly usedpools: number;
+  readonly nfp2lasta: number;
+  readonly tlsfSlBitmaps: number;
+  readonly tlsfHeads: number;
+  readonly arenas: number;
+  readonly segmap: number;
+  /** Int32 index of the first live-block bitmap word */
+  readonly bitmapWord: number;
+  readonly bitmapBytes: number;
+  readonly slotsOff: number;
+  readonly maxSlots: number;
+  /** maxSlots * ARENA_SIZE: offsets slotsOff + [0, slotSpace) can hold blocks */
+  readonly slotSpace: number;
+  readonly alignShift: number;
+  readonly alignMask: number;
+  readonly arenaBits: number;
+  readonly arenaSize: number;
+  readonly poolSize: number;
+  /** ~(POOL_SIZE - 1): p & poolMask is the pool holding block p */
+  readonly poolMask: number;
+  readonly poolOverhead: number;
+  readonly poolsInArena: number;
+  readonly nbClasses: number;
+  readonly smallThreshold: number;
+
+  constructor(mem: Memory, layout: Layout) {
+    const g = layout.geometry;
+    const need = allocStateBytes(g, layout.maxSlots);
+    if (need > layout.allocStateBytes) {
+      throw new RangeError(`allocator state needs ${need} bytes, the layout reserves ${layout.allocStateBytes}`);
+    }
+    const off = stateOffsets(g, layout.maxSlots);
+    this.mem = mem;
+    this.layout = layout;
+    this.geometry = g;
+    this.i32 = mem.i32;
+    this.u8 = mem.u8;
+    this.base = layout.allocOff;
+    this.usedpools = this.base + off.usedpools;
+    this.nfp2lasta = this.base + off.nfp2lasta;
+    this.tlsfSlBitmaps = this.base + off.tlsfSlBitmaps;
+    this.tlsfHeads = this.base + off.tlsfHeads;
+    this.arenas = this.base + off.arenas;
+    this.segmap = this.base + off.segmap;
+    this.bitmapWord = (this.base + off.bitmap) >> 2;
+    this.bitmapBytes = off.bitmapBytes;
+    this.slotsOff = layout.slotsOff;
+    this.maxSlots = layout.maxSlots;
+    this.slotSpace = layout.maxSlots * g.ARENA_SIZE;
+    this.alignShift = g.ALIGNMENT_SHIFT;
+    this.alignMask = g.ALIGNMENT - 1;
+    this.arenaBits = g.ARENA_BITS;
+    this.arenaSize = g.ARENA_SIZE;
+    this.poolSize = g.POOL_SIZE;
+    this.poolMask = ~(g.POOL_SIZE - 1);
+    this.poolOverhead = alignUp(POOL_HEADER_BYTES, g.ALIGNMENT);
+    if (this.poolOverhead !== g.POOL_OVERHEAD) throw new RangeError('POOL_OVERHEAD disagrees with the pool header');
+    this.poolsInArena = g.MAX_POOLS_IN_ARENA;
+    this.nbClasses = g.NB_SMALL_SIZE_CLASSES;
+    this.smallThreshold = g.SMALL_REQUEST_THRESHOLD;
+  }
+
+  /** Read a state scalar (S_*). */
+  get(field: number): number {
+    return this.i32[(this.base + field) >> 2];
+  }
+
+  set(field: number, value: number): void {
+    this.i32[(this.base + field) >> 2] = value;
+  }
+
+  /** Block size of size class i: (i + 1) * ALIGNMENT (CPython's INDEX2SIZE). */
+  index2size(i: number): number {
+    return (i + 1) << this.alignShift;
+  }
+
+  /** Blocks per pool of size class i (CPython's NUMBLOCKS). */
+  numblocks(i: number): number {
+    return Math.floor((this.poolSize - this.poolOverhead) / this.index2size(i));
+  }
+
+  /** The arena object with index i. */
+  arenaObject(i: number): number {
+    return this.arenas + i * ARENA_OBJECT_BYTES;
+  }
+
+  arenaIndex(ao: number): number {
+    return (ao - this.arenas) / ARENA_OBJECT_BYTES;
+  }
+
+  /** The segment map entry of slot s. */
+  seg(s: number): number {
+    return this.segmap + s * SEG_ENTRY_BYTES;
+  }
+
+  /** Offset of slot s. */
+  slotAddress(s: number): number {
+    return this.slotsOff + s * this.arenaSize;
+  }
+
+  /* ---- the live-block bitmap ---- */
+
+  /** True when p is the start of a block currently handed out (pymalloc or raw). Exact. */
+  isLive(p: number): boolean {
+    const d = p - this.slotsOff;
+    if (!(d >= 0 && d < this.slotSpace) || (p | 0) !== p || (p & this.alignMask) !== 0) return false;
+    const u = d >> this.alignShift;
+    return (this.i32[this.bitmapWord + (u >> 5)] & (1 << (u & 31))) !== 0;
+  }
+
+  markLive(p: number): void {
+    const u = (p - this.slotsOff) >> this.alignShift;
+    this.i32[this.bitmapWord + (u >> 5)] |= 1 << (u & 31);
+  }
+
+  clearLive(p: number): void {
+    const u = (p - this.slotsOff) >> this.alignShift;
+    this.i32[this.bitmapWord + (u >> 5)] &= ~(1 << (u & 31));
+  }
+}
+
+/** Set up the usedpools rings at `usedpools`: every ring empty (its head points at itself). */
+export function initUsedpools(i32: Int32Array, usedpools: number, g: Geometry): void {
+  for (let i = 0; i < g.NB_SMALL_SIZE_CLASSES; i++) {
+    const head = usedpoolsHead(usedpools, i);
+    i32[(head + POOL_NEXTPOOL) >> 2] = head;
+    i32[(head + POOL_PREVPOOL) >> 2] = head;
+  }
+}
+
+/**
+ * The sentinel "pool" heading the ring of size class i (CPython's PTA(i)): a fake pool header
+ * placed so that its nextpool and prevpool fields are usedpools[2i] and usedpools[2i + 1].
+ */
+export function usedpoolsHead(usedpools: number, i: number): number {
+  return usedpools + i * 16 - POOL_NEXTPOOL;
+}
+
+/** Write a fresh allocator state into the region (the buffer's other regions are untouched). */
+export function initAllocState(st: HeapState): void {
+  st.u8.fill(0, st.base, st.base + st.layout.allocStateBytes);
+  initUsedpools(st.i32, st.usedpools, st.geometry);
+  st.set(S_MAGIC, STATE_MAGIC);
+}
