@@ -7,3 +7,8 @@ export * from './heap/layout.ts';
 export * from './runtime/types.ts';
 export * from './runtime/config.ts';
 export * from './heap/index.ts';
+export { defineScenario, isScenario, param, range } from './scenario/define.ts';
+export type { PhaseOutcome, PhaseSpec, Program, ResultsContext, Scenario, ScenarioContext, ScenarioDefinition, ThreadOutcome, ThreadSpec } from './scenario/define.ts';
+export type { ParamSchema, ParamSpec, ParamValue, ParamValues } from './scenario/params.ts';
+export type { RunResult, RunConfig, ThreadReport, GilSummary, HeapSummary, GcSummary, PhaseReport } from './scenario/result.ts';
+export { rng, type Rng } from './scenario/random.ts';

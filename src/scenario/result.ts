@@ -44,9 +44,9 @@ export interface ThreadGil {
   /** median and 99th percentile of single waits, microseconds */
   waitP50Us: number;
   waitP99Us: number;
-  /** drop requests set on this thread's eval breaker by waiters (new GIL) */
+  /** drop requests this thread made, while it waited, on the holder (new GIL) */
   dropRequests: number;
-  /** releases this thread made because it was asked to (drop request or check interval) */
+  /** releases this thread was made to do (drop requests honoured, check-interval releases) */
   forcedDrops: number;
 }
 
@@ -149,7 +149,7 @@ export type TimelineKind =
   | 'gc_begin' // began a collection, or was parked for one (stop-the-world)
   | 'gc_end';
 
-export type BlockReason = 'io' | 'sleep' | 'lock' | 'native' | 'join' | 'queue' | 'other';
+export type BlockReason = 'io' | 'sleep' | 'lock' | 'native' | 'join' | 'queue' | 'event' | 'cond' | 'other';
 
 export interface TimelineEvent {
   t: number;
