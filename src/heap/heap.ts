@@ -28,15 +28,14 @@ import { InvalidFree, MemoryError } from '../errors.ts';
 import {
   computeLayout,
   createBuffer,
-  type Geometry,
   type HeapProfile,
   type Layout,
   type Memory,
 } from './layout.ts';
-import { pymallocAlloc, pymallocBlockSize, pymallocFree } from './pymalloc.ts';
+import { pymallocBlockSize, Pymalloc } from './pymalloc.ts';
 import { rawFree, rawMalloc, rawResizeInPlace, rawUsableSize } from './raw.ts';
 import { SEG_FREE, slotKindAt } from './segments.ts';
-import { allocStateBytes, HeapState, initAllocState, S_MAGIC, SEG_ENTRY_BYTES, SEG_KIND, STATE_MAGIC } from './state.ts';
+import { allocStateBytes, initAllocState, S_MAGIC, SEG_ENTRY_BYTES, SEG_KIND, STATE_MAGIC } from './state.ts';
 import { debugMallocStats, type MallocStats } from './stats.ts';
 import { verifyHeap } from './verify.ts';
 import { forEachLiveBlock } from './walk.ts';
@@ -72,59 +71,36 @@ export function createHeap(opts: CreateHeapOptions = {}): Heap {
   return Heap.create(createBuffer(layout), layout);
 }
 
-export class Heap {
-  readonly mem: Memory;
-  readonly layout: Layout;
-  readonly geometry: Geometry;
-  /** this thread's view of the allocator state (views and derived constants; no truth) */
-  readonly state: HeapState;
+export class Heap extends Pymalloc {
   /** the usedpools rings this handle allocates from */
   readonly usedpools: number;
-  private readonly i32: Int32Array;
-  private readonly slotsOff: number;
-  private readonly slotSpace: number;
-  private readonly alignMask: number;
-  private readonly alignShift: number;
-  private readonly arenaBits: number;
-  private readonly bitmapWord: number;
+  /** Int32 index of slot 0's segment map kind */
   private readonly segKindWord: number;
-  private readonly smallThreshold: number;
 
-  private constructor(state: HeapState, usedpools: number) {
-    this.state = state;
-    this.mem = state.mem;
-    this.layout = state.layout;
-    this.geometry = state.geometry;
-    this.usedpools = usedpools;
-    this.i32 = state.i32;
-    this.slotsOff = state.slotsOff;
-    this.slotSpace = state.slotSpace;
-    this.alignMask = state.alignMask;
-    this.alignShift = state.alignShift;
-    this.arenaBits = state.arenaBits;
-    this.bitmapWord = state.bitmapWord;
-    this.segKindWord = (state.segmap + SEG_KIND) >> 2;
-    this.smallThreshold = state.smallThreshold;
+  private constructor(mem: Memory, layout: Layout, usedpools?: number) {
+    super(mem, layout);
+    this.usedpools = usedpools ?? this.usedpoolsShared;
+    this.segKindWord = (this.segmap + SEG_KIND) >> 2;
   }
 
   /** Initialise the allocator state inside an existing buffer (laid out by `layout`). */
   static create(mem: Memory, layout: Layout): Heap {
-    const st = new HeapState(mem, layout);
-    initAllocState(st);
-    return new Heap(st, st.usedpools);
+    const heap = new Heap(mem, layout);
+    initAllocState(heap);
+    return heap;
   }
 
   /** A handle on a heap another thread created: everything is read from the buffer. */
   static attach(mem: Memory, layout: Layout, opts: AttachOptions = {}): Heap {
-    const st = new HeapState(mem, layout);
-    if (st.get(S_MAGIC) !== STATE_MAGIC) throw new TypeError('no heap in this buffer (allocator state not initialised)');
-    return new Heap(st, opts.usedpools ?? st.usedpools);
+    const heap = new Heap(mem, layout, opts.usedpools);
+    if (heap.get(S_MAGIC) !== STATE_MAGIC) throw new TypeError('no heap in this buffer (allocator state not initialised)');
+    return heap;
   }
 
   /** Allocate n bytes; returns an ALIGNMENT-aligned offset. Throws MemoryError at the maximum. */
   malloc(n: number): number {
     if ((n - 1) >>> 0 < this.smallThreshold && (n | 0) === n) {
-      const p = pymallocAlloc(this.state, this.usedpools, n);
+      const p = this.pymallocAlloc(this.usedpools, n);
       if (p !== 0) return p;
     }
     return this.mallocSlow(n);
@@ -133,7 +109,7 @@ export class Heap {
   /** Requests pymalloc does not take (0 or > 512 bytes), or could not serve (no arena left). */
   private mallocSlow(n: number): number {
     checkSize(n);
-    const p = rawMalloc(this.state, n);
+    const p = rawMalloc(this, n);
     if (p === 0) {
       throw new MemoryError(`cannot allocate ${n} bytes: the heap has reached its maximum of ${this.layout.maxBytes} bytes`);
     }
@@ -143,68 +119,79 @@ export class Heap {
   /** Free a block. free(0) does nothing; anything but a live block raises InvalidFree. */
   free(p: number): void {
     const d = p - this.slotsOff;
-    if (d >= 0 && d < this.slotSpace && (p & this.alignMask) === 0 && (p | 0) === p) {
+    if (d >>> 0 < this.viewSpan && (p & this.alignMask) === 0 && (p | 0) === p) {
       const i32 = this.i32;
-      const u = d >> this.alignShift;
-      const wi = this.bitmapWord + (u >> 5);
-      const bit = 1 << (u & 31);
+      const u = p >> this.alignShift; // p's live bit (see HeapState.isLive)
+      const wi = this.bitmapBase + (u >> 5);
+      const bit = 1 << u;
       const w = i32[wi];
       if ((w & bit) !== 0) {
         i32[wi] = w ^ bit;
         if (i32[this.segKindWord + ((d >> this.arenaBits) << (SEG_ENTRY_SHIFT - 2))] > 0) {
-          pymallocFree(this.state, this.usedpools, p);
+          this.pymallocFree(this.usedpools, p);
         } else {
-          rawFree(this.state, p);
+          rawFree(this, p);
         }
         return;
       }
     }
+    this.freeSlow(p);
+  }
+
+  /** p was not a live block within this thread's views: NULL, past the views, or invalid. */
+  private freeSlow(p: number): void {
     if (p === 0) return;
+    if (this.syncIfGrown()) {
+      this.free(p); // the views grew: try again (at most once: they now cover every slot)
+      return;
+    }
     throw this.invalidFree(p);
   }
 
   /** Resize a block, keeping its contents (up to the smaller size). realloc(0, n) is malloc(n). */
   realloc(p: number, n: number): number {
     if (p === 0) return this.malloc(n);
-    if (!this.state.isLive(p)) throw this.invalidFree(p);
+    if (!this.isLive(p)) throw this.invalidFree(p);
     checkSize(n);
-    if (slotKindAt(this.state, p) > 0) {
-      let size = pymallocBlockSize(this.state, p);
+    this.syncIfGrown();
+    if (slotKindAt(this, p) > 0) {
+      let size = pymallocBlockSize(this, p);
       if (n <= size) {
         // Staying or shrinking: keep the block unless more than a quarter would be wasted.
         if (4 * n > 3 * size) return p;
         size = n;
       }
       const q = this.malloc(n);
-      this.mem.u8.copyWithin(q, p, p + size);
+      this.u8.copyWithin(q, p, p + size);
       this.free(p);
       return q;
     }
-    if (rawResizeInPlace(this.state, p, n)) return p;
-    const q = rawMalloc(this.state, n);
+    if (rawResizeInPlace(this, p, n)) return p;
+    const q = rawMalloc(this, n);
     if (q === 0) {
       throw new MemoryError(`cannot reallocate to ${n} bytes: the heap has reached its maximum of ${this.layout.maxBytes} bytes`);
     }
-    this.mem.u8.copyWithin(q, p, p + Math.min(rawUsableSize(this.state, p), n));
+    this.u8.copyWithin(q, p, p + Math.min(rawUsableSize(this, p), n));
     this.free(p);
     return q;
   }
 
   /** Bytes the block p can hold (its block size for pymalloc, the payload for raw blocks). */
   usableSize(p: number): number {
-    if (!this.state.isLive(p)) throw this.invalidFree(p, 'usableSize of');
-    return slotKindAt(this.state, p) > 0 ? pymallocBlockSize(this.state, p) : rawUsableSize(this.state, p);
+    if (!this.isLive(p)) throw this.invalidFree(p, 'usableSize of');
+    this.syncIfGrown();
+    return slotKindAt(this, p) > 0 ? pymallocBlockSize(this, p) : rawUsableSize(this, p);
   }
 
   /** True exactly when p is the start of a block currently handed out. */
   isLiveBlock(p: number): boolean {
-    return this.state.isLive(p);
+    return this.isLive(p);
   }
 
   /** Number of blocks handed out (pymalloc and raw). Walks the heap. */
   liveBlockCount(): number {
     let n = 0;
-    forEachLiveBlock(this.state, () => {
+    forEachLiveBlock(this, () => {
       n++;
     });
     return n;
@@ -212,17 +199,17 @@ export class Heap {
 
   /** Calls cb(p, usableSize) for every block handed out. Walks the heap; do not allocate in cb. */
   forEachLiveBlock(cb: (p: number, usableSize: number) => void): void {
-    forEachLiveBlock(this.state, cb);
+    forEachLiveBlock(this, cb);
   }
 
   /** sys._debugmallocstats(): CPython's report text and its figures. */
   debugmallocstats(): MallocStats {
-    return debugMallocStats(this.state);
+    return debugMallocStats(this);
   }
 
   /** The violated invariants (empty when the heap is sound). */
   verifyHeap(): string[] {
-    return verifyHeap(this.state, this.usedpools);
+    return verifyHeap(this, this.usedpools);
   }
 
   private invalidFree(p: number, what = 'free of'): InvalidFree {
@@ -235,7 +222,7 @@ export class Heap {
     if (typeof p !== 'number' || !Number.isInteger(p)) return 'not an integer offset';
     const d = p - this.slotsOff;
     if (d < 0 || d >= this.slotSpace) return 'outside the heap';
-    const kind = slotKindAt(this.state, p);
+    const kind = slotKindAt(this, p);
     if (kind === SEG_FREE) return 'in no arena or raw segment';
     if ((p & this.alignMask) !== 0) return `not aligned to ${this.alignMask + 1} bytes`;
     return kind > 0

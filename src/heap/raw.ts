@@ -162,6 +162,7 @@ function findSuitable(st: HeapState, size: number): number {
 
 /** Allocate n bytes (any n >= 0). Returns the payload offset (marked live), or 0 when no slots are left. */
 export function rawMalloc(st: HeapState, n: number): number {
+  st.syncIfGrown(); // blocks and neighbours may lie in slots carved past our views
   const bs = rawBlockSize(n);
   let b = findSuitable(st, bs);
   if (b !== 0) removeFree(st, b, rawSizeOf(st, b));
@@ -216,6 +217,7 @@ function newSegment(st: HeapState, bs: number): number {
 
 /** Free the raw block whose payload is p (the caller has checked it is live and cleared its bit). */
 export function rawFree(st: HeapState, p: number): void {
+  st.syncIfGrown(); // blocks and neighbours may lie in slots carved past our views
   const i32 = st.i32;
   let b = p - RAW_HEADER;
   let size = rawSizeOf(st, b);
@@ -260,6 +262,7 @@ function releaseSegment(st: HeapState, start: number): void {
  * caller then allocates, copies and frees).
  */
 export function rawResizeInPlace(st: HeapState, p: number, n: number): boolean {
+  st.syncIfGrown(); // blocks and neighbours may lie in slots carved past our views
   const i32 = st.i32;
   const b = p - RAW_HEADER;
   const size = rawSizeOf(st, b);

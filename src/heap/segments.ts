@@ -60,14 +60,14 @@ export function allocSlots(st: HeapState, k: number): number {
 
 /** No free run fits: grow the buffer, reusing a free run that ends at the last carved slot. */
 function carveAtEnd(st: HeapState, k: number): number {
-  const i32 = st.i32;
   const nslots = st.get(S_NSLOTS);
   let start = nslots;
-  if (nslots > 0 && i32[(st.seg(nslots - 1) + SEG_KIND) >> 2] === SEG_FREE) {
-    start = nslots - i32[(st.seg(nslots - 1) + SEG_LEN) >> 2];
+  if (nslots > 0 && st.i32[(st.seg(nslots - 1) + SEG_KIND) >> 2] === SEG_FREE) {
+    start = nslots - st.i32[(st.seg(nslots - 1) + SEG_LEN) >> 2];
   }
   const end = start + k;
   if (end > st.maxSlots || !st.mem.growTo(st.slotAddress(end))) return -1;
+  st.sync();
   if (start < nslots) unlinkRun(st, start);
   st.set(S_NSLOTS, end);
   return start;

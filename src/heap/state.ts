@@ -190,12 +190,19 @@ export class HeapState {
   readonly mem: Memory;
   readonly layout: Layout;
   readonly geometry: Geometry;
-  readonly i32: Int32Array;
-  readonly u8: Uint8Array;
+  /** this thread's fixed-length views (mem.view at the last sync): fast, but they cover only
+   *  [0, viewEnd); see syncIfGrown */
+  i32: Int32Array;
+  u8: Uint8Array;
+  /** slot space covered by the views: offsets slotsOff + [0, viewSpan) */
+  viewSpan: number;
+  /** slotsOff + viewSpan */
+  viewEnd: number;
   /** absolute byte offset of the state region */
   readonly base: number;
-  /** absolute byte offsets of the parts */
-  readonly usedpools: number;
+  /** absolute byte offsets of the parts (usedpoolsShared: the rings every thread shares under
+   *  a GIL; a handle may allocate from other rings, see Heap.usedpools) */
+  readonly usedpoolsShared: number;
   readonly nfp2lasta: number;
   readonly tlsfSlBitmaps: number;
   readonly tlsfHeads: number;
@@ -203,6 +210,9 @@ export class HeapState {
   readonly segmap: number;
   /** Int32 index of the first live-block bitmap word */
   readonly bitmapWord: number;
+  /** bitmapWord shifted so that offset p's bit is bit (p >> alignShift) & 31 of word
+   *  bitmapBase + (p >> alignShift >> 5) (slotsOff is arena-aligned, so this is exact) */
+  readonly bitmapBase: number;
   readonly bitmapBytes: number;
   readonly slotsOff: number;
   readonly maxSlots: number;
@@ -230,10 +240,12 @@ export class HeapState {
     this.mem = mem;
     this.layout = layout;
     this.geometry = g;
-    this.i32 = mem.i32;
-    this.u8 = mem.u8;
+    this.i32 = mem.view.i32;
+    this.u8 = mem.view.u8;
+    this.viewSpan = 0;
+    this.viewEnd = 0;
     this.base = layout.allocOff;
-    this.usedpools = this.base + off.usedpools;
+    this.usedpoolsShared = this.base + off.usedpools;
     this.nfp2lasta = this.base + off.nfp2lasta;
     this.tlsfSlBitmaps = this.base + off.tlsfSlBitmaps;
     this.tlsfHeads = this.base + off.tlsfHeads;
@@ -241,6 +253,7 @@ export class HeapState {
     this.segmap = this.base + off.segmap;
     this.bitmapWord = (this.base + off.bitmap) >> 2;
     this.bitmapBytes = off.bitmapBytes;
+    this.bitmapBase = this.bitmapWord - ((layout.slotsOff >> g.ALIGNMENT_SHIFT) >> 5);
     this.slotsOff = layout.slotsOff;
     this.maxSlots = layout.maxSlots;
     this.slotSpace = layout.maxSlots * g.ARENA_SIZE;
@@ -255,6 +268,33 @@ export class HeapState {
     this.poolsInArena = g.MAX_POOLS_IN_ARENA;
     this.nbClasses = g.NB_SMALL_SIZE_CLASSES;
     this.smallThreshold = g.SMALL_REQUEST_THRESHOLD;
+    this.nslotsWord = (this.base + S_NSLOTS) >> 2;
+    this.sync();
+  }
+
+  private readonly nslotsWord: number;
+
+  /** Take the buffer's current fixed-length views (after this or another thread grew it). */
+  sync(): void {
+    const v = this.mem.sync();
+    this.i32 = v.i32;
+    this.u8 = v.u8;
+    const slots = Math.max(0, Math.floor((v.bytes - this.slotsOff) / this.arenaSize));
+    this.viewSpan = Math.min(slots, this.maxSlots) * this.arenaSize;
+    this.viewEnd = this.slotsOff + this.viewSpan;
+  }
+
+  /**
+   * If slots were carved past this thread's views (by any thread), take new views. Every path
+   * that may follow a pointer read from the buffer into a slot calls this (or compares the
+   * pointer with viewEnd) first. Returns true when the views changed.
+   */
+  syncIfGrown(): boolean {
+    if (this.i32[this.nslotsWord] * this.arenaSize > this.viewSpan) {
+      this.sync();
+      return true;
+    }
+    return false;
   }
 
   /** Read a state scalar (S_*). */
@@ -301,18 +341,18 @@ export class HeapState {
   isLive(p: number): boolean {
     const d = p - this.slotsOff;
     if (!(d >= 0 && d < this.slotSpace) || (p | 0) !== p || (p & this.alignMask) !== 0) return false;
-    const u = d >> this.alignShift;
-    return (this.i32[this.bitmapWord + (u >> 5)] & (1 << (u & 31))) !== 0;
+    const u = p >> this.alignShift;
+    return (this.i32[this.bitmapBase + (u >> 5)] & (1 << u)) !== 0; // 1 << u uses u & 31
   }
 
   markLive(p: number): void {
-    const u = (p - this.slotsOff) >> this.alignShift;
-    this.i32[this.bitmapWord + (u >> 5)] |= 1 << (u & 31);
+    const u = p >> this.alignShift;
+    this.i32[this.bitmapBase + (u >> 5)] |= 1 << u;
   }
 
   clearLive(p: number): void {
-    const u = (p - this.slotsOff) >> this.alignShift;
-    this.i32[this.bitmapWord + (u >> 5)] &= ~(1 << (u & 31));
+    const u = p >> this.alignShift;
+    this.i32[this.bitmapBase + (u >> 5)] &= ~(1 << u);
   }
 }
 
@@ -336,6 +376,6 @@ export function usedpoolsHead(usedpools: number, i: number): number {
 /** Write a fresh allocator state into the region (the buffer's other regions are untouched). */
 export function initAllocState(st: HeapState): void {
   st.u8.fill(0, st.base, st.base + st.layout.allocStateBytes);
-  initUsedpools(st.i32, st.usedpools, st.geometry);
+  initUsedpools(st.i32, st.usedpoolsShared, st.geometry);
   st.set(S_MAGIC, STATE_MAGIC);
 }

@@ -115,6 +115,7 @@ export function debugMallocStats(st: HeapState): MallocStats {
   const numfreeblocks = new Array<number>(nb).fill(0);
   let narenas = 0;
   let numfreepools = 0;
+  st.syncIfGrown();
   const i32 = st.i32;
   forEachArena(st, (ao) => {
     narenas += 1;

@@ -85,12 +85,13 @@ function liveBitsIn(st: HeapState, from: number, to: number): number {
   return n;
 }
 
-export function verifyHeap(st: HeapState, usedpools: number = st.usedpools): string[] {
+export function verifyHeap(st: HeapState, usedpools: number = st.usedpoolsShared): string[] {
   const errors: string[] = [];
   const err = (msg: string): void => {
     if (errors.length < 200) errors.push(msg);
   };
   if (st.get(S_MAGIC) !== STATE_MAGIC) return ['allocator state not initialised (bad magic)'];
+  st.syncIfGrown();
   const i32 = st.i32;
   const f = (off: number): number => i32[off >> 2];
   const nslots = st.get(S_NSLOTS);

@@ -25,6 +25,7 @@ import {
 
 /** Calls cb(ao, index) for every arena object that has an arena attached. */
 export function forEachArena(st: HeapState, cb: (ao: number, index: number) => void): void {
+  st.syncIfGrown();
   const maxarenas = st.get(S_MAXARENAS);
   for (let i = 0; i < maxarenas; i++) {
     const ao = st.arenaObject(i);
@@ -40,6 +41,7 @@ export function forEachCarvedPool(st: HeapState, ao: number, cb: (pool: number) 
 
 /** Calls cb(firstSlot, slotCount) for every raw segment. */
 export function forEachRawSegment(st: HeapState, cb: (first: number, k: number) => void): void {
+  st.syncIfGrown();
   const nslots = st.get(S_NSLOTS);
   for (let s = 0; s < nslots; ) {
     const e = st.seg(s);
@@ -53,6 +55,7 @@ export function forEachRawSegment(st: HeapState, cb: (first: number, k: number) 
 
 /** Calls cb(p, usableSize) for every block handed out, pymalloc's then the raw allocator's. */
 export function forEachLiveBlock(st: HeapState, cb: (p: number, usableSize: number) => void): void {
+  st.syncIfGrown();
   const i32 = st.i32;
   forEachArena(st, (ao) =>
     forEachCarvedPool(st, ao, (pool) => {
