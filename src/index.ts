@@ -12,3 +12,8 @@ export type { PhaseOutcome, PhaseSpec, Program, ResultsContext, Scenario, Scenar
 export type { ParamSchema, ParamSpec, ParamValue, ParamValues } from './scenario/params.ts';
 export type { RunResult, RunConfig, ThreadReport, GilSummary, HeapSummary, GcSummary, PhaseReport } from './scenario/result.ts';
 export { rng, type Rng } from './scenario/random.ts';
+export { createRuntime, Runtime, type RuntimeOptions, type RuntimeHeap } from './runtime/runtime.ts';
+export { PyImpl, singleThreadOps, trackingGcModule, type ThreadOps, type GcModuleFactory } from './runtime/py.ts';
+export { ObjectSpace, type ObjectHeap, type Visit } from './objects/space.ts';
+export { defineNativeType, nativeType, allocNative, NATIVE_PAYLOAD, type NativeTypeSpec } from './objects/native.ts';
+export { GcLists } from './gc/lists.ts';

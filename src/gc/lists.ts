@@ -1,0 +1,299 @@
+/*
+ * The collector's generation lists (tracking only; the collection itself is src/gc's next part).
+ * ===============================================================================================
+ *
+ * A container that the cyclic GC may have to look at is TRACKED: its GC header (the 16 bytes
+ * before the object, see objects/header.ts) is linked into a doubly linked ring, one ring per
+ * generation, exactly as CPython's `PyGC_Head` lists. Each ring is closed by a list head: a
+ * 16-byte pseudo GC header in the GC STATE region whose gc_next/gc_prev point at the first and
+ * last member (an empty ring's head points at itself). Links are byte offsets of GC headers.
+ * gc_next == 0 means "not tracked" (`gc.is_tracked`), as `_PyObject_GC_IS_TRACKED`.
+ *
+ * New containers are appended to generation 0 (the tail, as `gc_list_append`). Generation 0's
+ * count is the number of GC-type allocations minus deallocations since the last collection
+ * (untracked dicts count too, as in CPython's gc_alloc / PyObject_GC_Del).
+ *
+ * The GC STATE region (layout.gcOff, GC_STATE_BYTES) starts with:
+ *
+ *   +0    line 0   list heads, 16 B each: generation 0 at +0, 1 at +16, 2 at +32, and the
+ *                  permanent generation (gc.freeze) at +48. Word layout as a GC header:
+ *                  +0 gc_next, +4 gc_prev, +8/+12 unused.
+ *   +64   line 1   +64 count[0], +68 count[1], +72 count[2] (CPython's generations[i].count)
+ *                  +76 threshold[0], +80 threshold[1], +84 threshold[2]
+ *                  +88 enabled (1/0), +92 collecting (1/0)
+ *                  +96 long_lived_total, +100 long_lived_pending
+ *                  +104 list lock (0 free, 1 held): taken around link/unlink only when threads run
+ *                       without a GIL (until issue 7 removes the shared lists for that mode)
+ *   +128  ...      free for src/gc: stats per generation, debug flags, the collection log.
+ *
+ * Every field on lines 0 and 1 is written by whichever thread allocates or frees containers;
+ * under a GIL that is one thread at a time. No Node imports.
+ */
+
+import { GC_HEAD_BYTES, GC_NEXT, GC_PREV } from '../objects/header.ts';
+
+export const NUM_GENERATIONS = 3;
+/** list head offsets, relative to layout.gcOff */
+export const GEN_HEAD_BYTES = 16;
+export const GC_GEN0_HEAD = 0;
+export const GC_PERMANENT_HEAD = NUM_GENERATIONS * GEN_HEAD_BYTES;
+export const GC_COUNT0 = 64;
+export const GC_THRESHOLD0 = GC_COUNT0 + 4 * NUM_GENERATIONS;
+export const GC_ENABLED = GC_THRESHOLD0 + 4 * NUM_GENERATIONS;
+export const GC_COLLECTING = GC_ENABLED + 4;
+export const GC_LONG_LIVED_TOTAL = GC_COLLECTING + 4;
+export const GC_LONG_LIVED_PENDING = GC_LONG_LIVED_TOTAL + 4;
+export const GC_LIST_LOCK = GC_LONG_LIVED_PENDING + 4;
+/** first byte of the GC state left to src/gc */
+export const GC_FREE_FOR_COLLECTOR = 128;
+
+const W_NEXT = GC_NEXT >> 2;
+const W_PREV = GC_PREV >> 2;
+/** spin this many times before a bounded Atomics.wait on the list lock */
+const LOCK_SPINS = 64;
+const LOCK_WAIT_MS = 1;
+
+export class GcLists {
+  private i32: Int32Array;
+  /** offset of the GC STATE region */
+  readonly base: number;
+  /** word indices of the hot fields */
+  private readonly wGen0: number;
+  private readonly wCount0: number;
+  private readonly wThreshold0: number;
+  private readonly wEnabled: number;
+  private readonly wCollecting: number;
+  private readonly wLock: number;
+  /** take the list lock around link/unlink (threads without a GIL) */
+  readonly locking: boolean;
+
+  constructor(i32: Int32Array, gcOff: number, locking: boolean) {
+    this.i32 = i32;
+    this.base = gcOff;
+    this.wGen0 = (gcOff + GC_GEN0_HEAD) >> 2;
+    this.wCount0 = (gcOff + GC_COUNT0) >> 2;
+    this.wThreshold0 = (gcOff + GC_THRESHOLD0) >> 2;
+    this.wEnabled = (gcOff + GC_ENABLED) >> 2;
+    this.wCollecting = (gcOff + GC_COLLECTING) >> 2;
+    this.wLock = (gcOff + GC_LIST_LOCK) >> 2;
+    this.locking = locking;
+  }
+
+  /** New views after the buffer grew (ObjectSpace.sync). */
+  setView(i32: Int32Array): void {
+    this.i32 = i32;
+  }
+
+  /** Creator only: empty rings, thresholds, enabled. */
+  init(thresholds: readonly [number, number, number]): void {
+    for (let g = 0; g <= NUM_GENERATIONS; g++) this.listInit(this.head(g));
+    for (let g = 0; g < NUM_GENERATIONS; g++) {
+      this.i32[this.wCount0 + g] = 0;
+      this.i32[this.wThreshold0 + g] = thresholds[g]!;
+    }
+    this.i32[this.wEnabled] = 1;
+    this.i32[this.wCollecting] = 0;
+  }
+
+  /** Offset of generation g's list head (g = NUM_GENERATIONS: the permanent generation). */
+  head(g: number): number {
+    return this.base + GC_GEN0_HEAD + g * GEN_HEAD_BYTES;
+  }
+
+  /* ---- tracking (the hot path: every container creation and dealloc) ---- */
+
+  /** PyObject_GC_Track: append o's GC header to generation 0. */
+  track(o: number): void {
+    if (this.locking) return this.trackLocked(o);
+    const i32 = this.i32;
+    const w = (o - GC_HEAD_BYTES) >> 2;
+    const head = this.wGen0;
+    const last = i32[head + W_PREV]!;
+    const gc = o - GC_HEAD_BYTES;
+    i32[w + W_PREV] = last;
+    i32[w + W_NEXT] = head << 2;
+    i32[(last >> 2) + W_NEXT] = gc;
+    i32[head + W_PREV] = gc;
+  }
+
+  /** PyObject_GC_UnTrack: unlink o's GC header, marking it untracked. No-op when untracked. */
+  untrack(o: number): void {
+    if (this.locking) return this.untrackLocked(o);
+    const i32 = this.i32;
+    const w = (o - GC_HEAD_BYTES) >> 2;
+    const next = i32[w + W_NEXT]!;
+    if (next === 0) return;
+    const prev = i32[w + W_PREV]!;
+    i32[(prev >> 2) + W_NEXT] = next;
+    i32[(next >> 2) + W_PREV] = prev;
+    i32[w + W_NEXT] = 0;
+    i32[w + W_PREV] = 0;
+  }
+
+  isTracked(o: number): boolean {
+    return this.i32[((o - GC_HEAD_BYTES) >> 2) + W_NEXT] !== 0;
+  }
+
+  /**
+   * A GC-type object was allocated (gc_alloc): count it. True when generation 0 is over its
+   * threshold and a collection should start (enabled, threshold non-zero, none running).
+   */
+  countAlloc(): boolean {
+    const i32 = this.i32;
+    const c = i32[this.wCount0]! + 1;
+    i32[this.wCount0] = c;
+    const t = i32[this.wThreshold0]!;
+    return c > t && t !== 0 && i32[this.wEnabled] !== 0 && i32[this.wCollecting] === 0;
+  }
+
+  /** A GC-type object was freed (PyObject_GC_Del). */
+  countFree(): void {
+    const c = this.i32[this.wCount0]!;
+    if (c > 0) this.i32[this.wCount0] = c - 1;
+  }
+
+  count(g: number): number {
+    return this.i32[this.wCount0 + g]!;
+  }
+
+  setCount(g: number, n: number): void {
+    this.i32[this.wCount0 + g] = n;
+  }
+
+  threshold(g: number): number {
+    return this.i32[this.wThreshold0 + g]!;
+  }
+
+  setThreshold(g: number, n: number): void {
+    this.i32[this.wThreshold0 + g] = n;
+  }
+
+  get enabled(): boolean {
+    return this.i32[this.wEnabled] !== 0;
+  }
+
+  set enabled(on: boolean) {
+    this.i32[this.wEnabled] = on ? 1 : 0;
+  }
+
+  get collecting(): boolean {
+    return this.i32[this.wCollecting] !== 0;
+  }
+
+  set collecting(on: boolean) {
+    this.i32[this.wCollecting] = on ? 1 : 0;
+  }
+
+  /* ---- generic ring operations on GC header offsets (for the collector) ---- */
+
+  listInit(head: number): void {
+    this.i32[(head >> 2) + W_NEXT] = head;
+    this.i32[(head >> 2) + W_PREV] = head;
+  }
+
+  listIsEmpty(head: number): boolean {
+    return this.i32[(head >> 2) + W_NEXT] === head;
+  }
+
+  /** first GC header of the ring (== head when empty) */
+  first(head: number): number {
+    return this.i32[(head >> 2) + W_NEXT]!;
+  }
+
+  next(gc: number): number {
+    return this.i32[(gc >> 2) + W_NEXT]!;
+  }
+
+  prev(gc: number): number {
+    return this.i32[(gc >> 2) + W_PREV]!;
+  }
+
+  /** Append GC header gc (not currently linked) at the tail of the ring at head. */
+  listAppend(gc: number, head: number): void {
+    const i32 = this.i32;
+    const last = i32[(head >> 2) + W_PREV]!;
+    i32[(gc >> 2) + W_PREV] = last;
+    i32[(gc >> 2) + W_NEXT] = head;
+    i32[(last >> 2) + W_NEXT] = gc;
+    i32[(head >> 2) + W_PREV] = gc;
+  }
+
+  /** Unlink GC header gc from whatever ring holds it (it stays "tracked" only if relinked). */
+  listRemove(gc: number): void {
+    const i32 = this.i32;
+    const next = i32[(gc >> 2) + W_NEXT]!;
+    const prev = i32[(gc >> 2) + W_PREV]!;
+    i32[(prev >> 2) + W_NEXT] = next;
+    i32[(next >> 2) + W_PREV] = prev;
+    i32[(gc >> 2) + W_NEXT] = 0;
+    i32[(gc >> 2) + W_PREV] = 0;
+  }
+
+  /** Move gc from its ring to the tail of the ring at head (gc_list_move). */
+  listMove(gc: number, head: number): void {
+    this.listRemove(gc);
+    this.listAppend(gc, head);
+  }
+
+  /** Append every member of ring `from` to ring `to`; `from` becomes empty (gc_list_merge). */
+  listMerge(from: number, to: number): void {
+    if (this.listIsEmpty(from)) return;
+    const i32 = this.i32;
+    const toLast = i32[(to >> 2) + W_PREV]!;
+    const fFirst = i32[(from >> 2) + W_NEXT]!;
+    const fLast = i32[(from >> 2) + W_PREV]!;
+    i32[(toLast >> 2) + W_NEXT] = fFirst;
+    i32[(fFirst >> 2) + W_PREV] = toLast;
+    i32[(fLast >> 2) + W_NEXT] = to;
+    i32[(to >> 2) + W_PREV] = fLast;
+    this.listInit(from);
+  }
+
+  listSize(head: number): number {
+    let n = 0;
+    for (let gc = this.first(head); gc !== head; gc = this.next(gc)) n++;
+    return n;
+  }
+
+  /** Call fn with each OBJECT (not GC header) offset of the ring; fn must not unlink others. */
+  forEachObject(head: number, fn: (o: number) => void): void {
+    for (let gc = this.first(head); gc !== head; ) {
+      const nx = this.next(gc);
+      fn(gc + GC_HEAD_BYTES);
+      gc = nx;
+    }
+  }
+
+  /* ---- slow paths: the list lock, only when threads run without a GIL ---- */
+
+  private lock(): void {
+    const i32 = this.i32;
+    const w = this.wLock;
+    for (let spins = 0; Atomics.compareExchange(i32, w, 0, 1) !== 0; spins++) {
+      if (spins >= LOCK_SPINS) Atomics.wait(i32, w, 1, LOCK_WAIT_MS);
+    }
+  }
+
+  private unlock(): void {
+    Atomics.store(this.i32, this.wLock, 0);
+    Atomics.notify(this.i32, this.wLock, 1);
+  }
+
+  private trackLocked(o: number): void {
+    this.lock();
+    try {
+      this.listAppend(o - GC_HEAD_BYTES, this.wGen0 << 2);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private untrackLocked(o: number): void {
+    this.lock();
+    try {
+      if (this.isTracked(o)) this.listRemove(o - GC_HEAD_BYTES);
+    } finally {
+      this.unlock();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/*
+ * `atomic` reference counts: Atomics.add / Atomics.sub on ob_refcnt, so threads running without
+ * a GIL never lose an update. The immortal test is a plain load: an immortal count is never
+ * written, and a mortal one cannot reach IMMORTAL_REFCNT by ordinary use.
+ */
+
+import { IMMORTAL_REFCNT, W_REFCNT } from '../header.ts';
+import type { RefcountStrategy } from './strategy.ts';
+
+export class AtomicRefcount implements RefcountStrategy {
+  readonly kind = 'atomic' as const;
+  readonly tid = 0;
+  private i32: Int32Array;
+
+  constructor(i32: Int32Array) {
+    this.i32 = i32;
+  }
+
+  /** New views after the buffer grew (ObjectSpace.sync). */
+  setView(i32: Int32Array): void {
+    this.i32 = i32;
+  }
+
+  incref(o: number): void {
+    const i = (o >> 2) + W_REFCNT;
+    if (this.i32[i]! < IMMORTAL_REFCNT) Atomics.add(this.i32, i, 1);
+  }
+
+  decref(o: number): boolean {
+    const i = (o >> 2) + W_REFCNT;
+    if (this.i32[i]! >= IMMORTAL_REFCNT) return false;
+    return Atomics.sub(this.i32, i, 1) === 1;
+  }
+
+  count(o: number): number {
+    return Atomics.load(this.i32, (o >> 2) + W_REFCNT);
+  }
+
+  setCount(o: number, n: number): void {
+    Atomics.store(this.i32, (o >> 2) + W_REFCNT, n);
+  }
+}

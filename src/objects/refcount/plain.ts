@@ -1,0 +1,45 @@
+/*
+ * `plain` reference counts: ordinary loads and stores of ob_refcnt, as CPython under the GIL.
+ * Correct only while one thread at a time touches objects (a GIL policy); `resolveConfig`
+ * picks `atomic` when the GIL is off.
+ */
+
+import { IMMORTAL_REFCNT, W_REFCNT } from '../header.ts';
+import type { RefcountStrategy } from './strategy.ts';
+
+export class PlainRefcount implements RefcountStrategy {
+  readonly kind = 'plain' as const;
+  readonly tid = 0;
+  private i32: Int32Array;
+
+  constructor(i32: Int32Array) {
+    this.i32 = i32;
+  }
+
+  /** New views after the buffer grew (ObjectSpace.sync). */
+  setView(i32: Int32Array): void {
+    this.i32 = i32;
+  }
+
+  incref(o: number): void {
+    const i = (o >> 2) + W_REFCNT;
+    const rc = this.i32[i]!;
+    if (rc < IMMORTAL_REFCNT) this.i32[i] = rc + 1;
+  }
+
+  decref(o: number): boolean {
+    const i = (o >> 2) + W_REFCNT;
+    const rc = this.i32[i]!;
+    if (rc >= IMMORTAL_REFCNT) return false;
+    this.i32[i] = rc - 1;
+    return rc === 1;
+  }
+
+  count(o: number): number {
+    return this.i32[(o >> 2) + W_REFCNT]!;
+  }
+
+  setCount(o: number, n: number): void {
+    this.i32[(o >> 2) + W_REFCNT] = n;
+  }
+}

@@ -1,0 +1,642 @@
+/*
+ * The object space: allocation, headers, reference counts and deallocation of Python objects.
+ * ==========================================================================================
+ *
+ * One ObjectSpace per JavaScript thread binds that thread's views of the shared buffer to the
+ * heap, the reference counting strategy and the GC lists. It holds no truth of its own: every
+ * object, count and list link is in the buffer; the JS fields here are caches (views, offsets of
+ * the statics, interned-name lookups) and the per-thread hook tables (JS functions cannot live in
+ * a SharedArrayBuffer: a class's `del` and a weakref's callback run on the thread that knows them).
+ *
+ * Life of an object:
+ *
+ *   alloc     allocObject(size, type) takes a block of `size` bytes from the heap and writes the
+ *             header (count 1). allocGC(size, type) takes GC_HEAD_BYTES more and returns the
+ *             address after the GC header; the caller fills the object, then tracks it.
+ *   refcount  incref/decref go through the strategy (refcount/). Immortals are never touched.
+ *   dealloc   when a count reaches zero the object is deallocated AT ONCE, but never recursively:
+ *             an object whose count drops to zero while another dealloc is running is pushed on
+ *             `pending` (CPython's trashcan, without the depth limit) and the outer loop pops
+ *             it. So a 1,000,000-long chain frees with one JS stack frame. Per kind, dealloc
+ *             untracks, runs the finalizer, clears weakrefs (running their callbacks exactly
+ *             once), drops the references the object holds, marks the header dead (ob_type = 0)
+ *             and returns the memory to the heap.
+ *
+ * The type table (per kind: traverse, clear, dealloc, sizeof) is the `switch` in the dispatch
+ * functions below; the GC reaches it through `traverse(o, visit, arg)`, `clear(o)`,
+ * `isGC(o)`, `hasFinalizer(o)`, `callFinalizer(o)`, `hasLegacyDel(o)` and the weakref helpers.
+ */
+
+import { GilsimError, MemoryError, PyReferenceError, PyTypeError } from '../errors.ts';
+import { GcLists } from '../gc/lists.ts';
+import type { Layout, Memory } from '../heap/layout.ts';
+import { S_NSLOTS } from '../heap/state.ts';
+import type { RuntimeConfig } from '../runtime/config.ts';
+import { bytesDealloc, bytesSizeof } from './bytes.ts';
+import { dictClear, dictDealloc, dictSizeof, dictTraverse } from './dict.ts';
+import { floatSizeof } from './float.ts';
+import {
+  GC_FINALIZED,
+  GC_FLAGS,
+  GC_HEAD_BYTES,
+  GC_NEXT,
+  IMMORTAL_REFCNT,
+  OBJECT_HEAD_BYTES,
+  W_REF_SHARED,
+  W_REFCNT,
+  W_TID,
+  W_TYPE,
+} from './header.ts';
+import { intSizeof } from './int.ts';
+import {
+  BUILTIN_NAMES,
+  K_BOOL,
+  K_BYTES,
+  K_DICT,
+  K_FLOAT,
+  K_INSTANCE,
+  K_INT,
+  K_LIST,
+  K_NONE,
+  K_OBJECT,
+  K_SET,
+  K_STR,
+  K_TUPLE,
+  K_TYPE,
+  K_WEAKREF,
+  NATIVE_BASE,
+  STATIC_TYPE_BYTES,
+  T_BASICSIZE,
+  T_CLASSID,
+  T_FLAGS,
+  T_KIND,
+  TPFLAGS_HAS_FINALIZE,
+  TPFLAGS_HAVE_GC,
+  TPFLAGS_HEAPTYPE,
+  TPFLAGS_LEGACY_DEL,
+} from './kinds.ts';
+import { listClear, listDealloc, listSizeof, listTraverse } from './list.ts';
+import { nativeClear, nativeDealloc, nativeSizeof, nativeTraverse, nativeTypeName } from './native.ts';
+import { makeRefcount, type RefcountStrategy } from './refcount/index.ts';
+import { setClear, setDealloc, setSizeof, setTraverse } from './set.ts';
+import { staticsAt, type Statics } from './statics.ts';
+import { strSizeof } from './str.ts';
+import { tupleClear, tupleDealloc, tupleSizeof, tupleTraverse } from './tuple.ts';
+import {
+  heapTypeName,
+  instanceClear,
+  instanceDealloc,
+  instanceSizeof,
+  instanceTraverse,
+  typeClear,
+  typeDealloc,
+  typeSizeof,
+  typeTraverse,
+} from './typeobject.ts';
+import { clearWeakrefs, weakrefClear, weakrefDealloc, weakrefSizeof, weakrefTraverse } from './weakref.ts';
+
+/** The part of the heap the object space uses (src/heap's Heap satisfies it). */
+export interface ObjectHeap {
+  malloc(n: number): number;
+  free(p: number): void;
+  realloc(p: number, n: number): number;
+  isLiveBlock(p: number): boolean;
+  forEachLiveBlock(cb: (p: number, usableSize: number) => void): void;
+}
+
+/** A visitor for traverse: called once per referenced object (CPython's visitproc). */
+export type Visit<A> = (child: number, arg: A) => void;
+
+/** What a class remembers per thread: its PEP 442 / legacy finalizer. */
+export interface ClassHooks {
+  del?: (py: unknown, self: number) => void;
+}
+
+/** Called with errors raised by finalizers and weakref callbacks ("Exception ignored in ..."). */
+export type UnraisableHook = (err: unknown, where: string) => void;
+
+export class ObjectSpace {
+  readonly mem: Memory;
+  readonly layout: Layout;
+  readonly heap: ObjectHeap;
+  readonly config: RuntimeConfig;
+  /* fixed-length views over [0, viewBytes) of the buffer: fast (length-tracking views are not
+   * optimised by V8); replaced by sync() when the buffer grew. */
+  i32: Int32Array;
+  u32: Uint32Array;
+  u8: Uint8Array;
+  i8: Int8Array;
+  u16: Uint16Array;
+  i16: Int16Array;
+  f64: Float64Array;
+  viewBytes = 0;
+  /** the heap's slot count word (S_NSLOTS): when it moves, the buffer has grown */
+  private readonly nslotsWord: number;
+  private knownSlots = -1;
+  readonly rc: RefcountStrategy;
+  readonly gcl: GcLists;
+  readonly st: Statics;
+  /** handles: the static None/True/False */
+  readonly None: number;
+  readonly True: number;
+  readonly False: number;
+  /** the static `type` type object: every type object's ob_type */
+  readonly typeType: number;
+  /** lowest possible object offset (the statics) */
+  readonly minObject: number;
+  /** ALIGNMENT - 1: every object offset is a multiple of ALIGNMENT */
+  readonly alignMask: number;
+
+  /** deallocations waiting for the running dealloc loop (the trashcan) */
+  private readonly pending: number[] = [];
+  private draining = false;
+
+  /** The thread's `py`, passed to finalizers and weakref callbacks. Set by the Py surface. */
+  py: unknown = null;
+  /** Called when generation 0 passes its threshold (the collector plugs in here). */
+  onGcThreshold: () => void = () => {};
+  /** Errors from finalizers and callbacks land here; the default keeps the last few. */
+  unraisable: UnraisableHook = (err, where) => {
+    this.unraisableLog.push(`Exception ignored in ${where}: ${String(err)}`);
+    if (this.unraisableLog.length > 100) this.unraisableLog.shift();
+  };
+  readonly unraisableLog: string[] = [];
+
+  /** per-thread hook tables: class id -> hooks; weakref offset -> callback */
+  readonly classHooks = new Map<number, ClassHooks>();
+  readonly weakCallbacks = new Map<number, (py: never, ref: number) => void>();
+  /** interned names: JS string -> immortal str object (a cache of the interned dict) */
+  readonly internCache = new Map<string, number>();
+  /** heap class -> slot name -> slot index (a cache of the class's __slots__ tuple) */
+  readonly slotIndexCache = new Map<number, Map<string, number>>();
+
+  constructor(mem: Memory, layout: Layout, heap: ObjectHeap, config: RuntimeConfig, locking: boolean) {
+    this.mem = mem;
+    this.layout = layout;
+    this.heap = heap;
+    this.config = config;
+    this.nslotsWord = (layout.allocOff + S_NSLOTS) >> 2;
+    const v = mem.view;
+    this.i32 = v.i32;
+    this.u32 = v.u32;
+    this.u8 = v.u8;
+    this.f64 = v.f64;
+    this.i8 = new Int8Array(0);
+    this.u16 = new Uint16Array(0);
+    this.i16 = new Int16Array(0);
+    this.rc = makeRefcount(config.refcount, this.i32);
+    this.gcl = new GcLists(this.i32, layout.gcOff, locking);
+    this.st = staticsAt(layout.runtimeOff);
+    this.None = this.st.none;
+    this.True = this.st.true_;
+    this.False = this.st.false_;
+    this.typeType = this.staticType(K_TYPE);
+    this.minObject = this.st.none;
+    this.alignMask = layout.geometry.ALIGNMENT - 1;
+    this.sync();
+  }
+
+  /* ---- views ---- */
+
+  /** Take views over the whole buffer as it is now (after this or another thread grew it). */
+  sync(): void {
+    this.knownSlots = this.mem.i32[this.nslotsWord]!;
+    const v = this.mem.sync();
+    if (v.bytes === this.viewBytes) return;
+    const sab = this.mem.sab;
+    this.viewBytes = v.bytes;
+    this.i32 = v.i32;
+    this.u32 = v.u32;
+    this.u8 = v.u8;
+    this.f64 = v.f64;
+    this.i8 = new Int8Array(sab, 0, v.bytes);
+    this.u16 = new Uint16Array(sab, 0, v.bytes >> 1);
+    this.i16 = new Int16Array(sab, 0, v.bytes >> 1);
+    this.rc.setView(v.i32);
+    this.gcl.setView(v.i32);
+  }
+
+  /** Cheap test (one load) for growth by any thread; the py surface calls it on entry. */
+  syncIfGrown(): void {
+    if (this.i32[this.nslotsWord] !== this.knownSlots) this.sync();
+  }
+
+  /** The static type object of a builtin or native kind. */
+  staticType(kind: number): number {
+    return this.st.types + kind * STATIC_TYPE_BYTES;
+  }
+
+  /* ---- header ---- */
+
+  typeOf(o: number): number {
+    return this.i32[(o >> 2) + W_TYPE]!;
+  }
+
+  kindOf(o: number): number {
+    return this.i32[(this.i32[(o >> 2) + W_TYPE]! + T_KIND) >> 2]!;
+  }
+
+  typeFlags(t: number): number {
+    return this.i32[(t + T_FLAGS) >> 2]!;
+  }
+
+  isGC(o: number): boolean {
+    return (this.typeFlags(this.typeOf(o)) & TPFLAGS_HAVE_GC) !== 0;
+  }
+
+  isImmortal(o: number): boolean {
+    return this.i32[(o >> 2) + W_REFCNT]! >= IMMORTAL_REFCNT;
+  }
+
+  /** Write a fresh header: count 1, the strategy's owner id, the type, shared count 0. */
+  initHeader(o: number, type: number): void {
+    const w = o >> 2;
+    const i32 = this.i32;
+    i32[w + W_REFCNT] = 1;
+    i32[w + W_TID] = this.rc.tid;
+    i32[w + W_TYPE] = type;
+    i32[w + W_REF_SHARED] = 0;
+  }
+
+  /** Write the header of a static object (immortal, never freed). */
+  initStatic(o: number, type: number): void {
+    const w = o >> 2;
+    this.i32[w + W_REFCNT] = IMMORTAL_REFCNT;
+    this.i32[w + W_TID] = 0;
+    this.i32[w + W_TYPE] = type;
+    this.i32[w + W_REF_SHARED] = 0;
+  }
+
+  /* ---- allocation ---- */
+
+  /** A non-container object of `size` bytes (header included). */
+  allocObject(size: number, type: number): number {
+    const o = this.heap.malloc(size);
+    if (o === 0) throw this.noMemory(size);
+    if (o + size > this.viewBytes) this.sync();
+    this.initHeader(o, type);
+    return o;
+  }
+
+  /**
+   * A container: GC header + `size` bytes. Returns the object (after the GC header), untracked;
+   * the caller fills it and calls gcl.track(o). Counts towards generation 0 (gc_alloc).
+   */
+  allocGC(size: number, type: number): number {
+    const g = this.heap.malloc(size + GC_HEAD_BYTES);
+    if (g === 0) throw this.noMemory(size + GC_HEAD_BYTES);
+    if (g + size + GC_HEAD_BYTES > this.viewBytes) this.sync();
+    const w = g >> 2;
+    const i32 = this.i32;
+    i32[w] = 0;
+    i32[w + 1] = 0;
+    i32[w + 2] = 0;
+    i32[w + 3] = 0;
+    const o = g + GC_HEAD_BYTES;
+    this.initHeader(o, type);
+    if (this.gcl.countAlloc()) this.onGcThreshold();
+    return o;
+  }
+
+  /** Raw memory for object internals (list items, dict keys, set tables, values arrays). */
+  mallocRaw(n: number): number {
+    const p = this.heap.malloc(n);
+    if (p === 0) throw this.noMemory(n);
+    if (p + n > this.viewBytes) this.sync();
+    return p;
+  }
+
+  reallocRaw(p: number, n: number): number {
+    if (p === 0) return this.mallocRaw(n);
+    const q = this.heap.realloc(p, n);
+    if (q === 0) throw this.noMemory(n);
+    if (q + n > this.viewBytes) this.sync();
+    return q;
+  }
+
+  freeRaw(p: number): void {
+    if (p !== 0) this.heap.free(p);
+  }
+
+  /** Return a dead non-container's memory. The header is marked dead first. */
+  freeObject(o: number): void {
+    this.markDead(o);
+    this.heap.free(o);
+  }
+
+  /** Return a dead container's memory (already untracked). */
+  freeGC(o: number): void {
+    this.markDead(o);
+    this.gcl.countFree();
+    this.heap.free(o - GC_HEAD_BYTES);
+  }
+
+  private markDead(o: number): void {
+    const w = o >> 2;
+    this.i32[w + W_REFCNT] = 0;
+    this.i32[w + W_TYPE] = 0;
+  }
+
+  private noMemory(n: number): MemoryError {
+    return new MemoryError(`cannot allocate ${n} bytes: the heap reached its maximum of ${this.layout.maxBytes} bytes`);
+  }
+
+  /* ---- reference counts ---- */
+
+  incref(o: number): void {
+    this.rc.incref(o);
+  }
+
+  /** Drop a reference; at zero the object is deallocated (after any running dealloc). */
+  decref(o: number): void {
+    if (this.rc.decref(o)) this.dealloc(o);
+  }
+
+  /** decref for a field that may be NULL (0) */
+  xdecref(o: number): void {
+    if (o !== 0 && this.rc.decref(o)) this.dealloc(o);
+  }
+
+  refcount(o: number): number {
+    return this.rc.count(o);
+  }
+
+  /* ---- handles ---- */
+
+  /**
+   * Check that `o` is a handle to a live object; throws PyReferenceError otherwise. Cheap: an
+   * integer, aligned, inside the buffer, its type word a type object, its count above zero.
+   * A freed block keeps ob_type == 0 until reused (markDead), so a stale handle is caught.
+   */
+  check(o: number): void {
+    if ((o | 0) !== o || (o & this.alignMask) !== 0 || o < this.minObject) this.badHandle(o);
+    if (o >= this.viewBytes) this.checkFar(o);
+    const w = o >> 2;
+    const t = this.i32[w + W_TYPE]!;
+    if (!(t > 0) || this.i32[(t >> 2) + W_TYPE] !== this.typeType || !(this.i32[w + W_REFCNT]! > 0)) {
+      this.badHandle(o);
+    }
+  }
+
+  /** A full check, also asking the heap: for verifiers and error messages. */
+  isLiveObject(o: number): boolean {
+    if ((o | 0) !== o || (o & this.alignMask) !== 0 || o < this.minObject) return false;
+    if (o < this.layout.slotsOff) return o < this.st.end && this.i32[(o >> 2) + W_TYPE]! > 0;
+    if (o >= this.viewBytes) this.sync();
+    if (o >= this.viewBytes) return false;
+    const w = o >> 2;
+    const t = this.i32[w + W_TYPE]!;
+    if (!(t > 0) || this.i32[(t >> 2) + W_TYPE] !== this.typeType || !(this.i32[w + W_REFCNT]! > 0)) return false;
+    const gc = (this.i32[(t + T_FLAGS) >> 2]! & TPFLAGS_HAVE_GC) !== 0;
+    return this.heap.isLiveBlock(gc ? o - GC_HEAD_BYTES : o);
+  }
+
+  /** o lies past this thread's views: the buffer may have grown; else it is no object. */
+  private checkFar(o: number): void {
+    this.sync();
+    if (o >= this.viewBytes) this.badHandle(o);
+  }
+
+  badHandle(o: number): never {
+    if (typeof o !== 'number' || (o | 0) !== o) {
+      throw new PyTypeError(`expected an object handle (a byte offset), got ${String(o)}`);
+    }
+    throw new PyReferenceError(`handle ${o} does not refer to a live object (freed, or never an object)`);
+  }
+
+  /* ---- deallocation: the iterative loop ---- */
+
+  /** The count of o reached zero: deallocate it now, or after the running dealloc. */
+  dealloc(o: number): void {
+    if (this.draining) {
+      this.pending.push(o);
+      return;
+    }
+    this.draining = true;
+    try {
+      this.deallocOne(o);
+      const pending = this.pending;
+      while (pending.length > 0) this.deallocOne(pending.pop()!);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** tp_dealloc, per kind. */
+  private deallocOne(o: number): void {
+    switch (this.kindOf(o)) {
+      case K_INSTANCE:
+        return instanceDealloc(this, o);
+      case K_INT:
+      case K_FLOAT:
+      case K_STR:
+      case K_OBJECT:
+        return this.freeObject(o);
+      case K_TUPLE:
+        return tupleDealloc(this, o);
+      case K_LIST:
+        return listDealloc(this, o);
+      case K_DICT:
+        return dictDealloc(this, o);
+      case K_SET:
+        return setDealloc(this, o);
+      case K_BYTES:
+        return bytesDealloc(this, o);
+      case K_WEAKREF:
+        return weakrefDealloc(this, o);
+      case K_TYPE:
+        return typeDealloc(this, o);
+      default:
+        return this.deallocOther(o);
+    }
+  }
+
+  private deallocOther(o: number): void {
+    const kind = this.kindOf(o);
+    if (kind >= NATIVE_BASE) return nativeDealloc(this, o);
+    // None, bool and static types are immortal: reaching zero means a refcount bug.
+    throw new GilsimError(`dealloc of a ${this.typeName(o)} at ${o}: immortal or unknown kind ${kind}`);
+  }
+
+  /* ---- the type table for the collector ---- */
+
+  /** tp_traverse: call visit(child, arg) for each object o references. */
+  traverse<A>(o: number, visit: Visit<A>, arg: A): void {
+    switch (this.kindOf(o)) {
+      case K_INSTANCE:
+        return instanceTraverse(this, o, visit, arg);
+      case K_TUPLE:
+        return tupleTraverse(this, o, visit, arg);
+      case K_LIST:
+        return listTraverse(this, o, visit, arg);
+      case K_DICT:
+        return dictTraverse(this, o, visit, arg);
+      case K_SET:
+        return setTraverse(this, o, visit, arg);
+      case K_WEAKREF:
+        return weakrefTraverse(this, o, visit, arg);
+      case K_TYPE:
+        return typeTraverse(this, o, visit, arg);
+      default:
+        if (this.kindOf(o) >= NATIVE_BASE) return nativeTraverse(this, o, visit, arg);
+    }
+  }
+
+  /** tp_clear: drop the references o holds (breaking cycles); o stays a valid empty object. */
+  clear(o: number): void {
+    switch (this.kindOf(o)) {
+      case K_INSTANCE:
+        return instanceClear(this, o);
+      case K_TUPLE:
+        return tupleClear(this, o);
+      case K_LIST:
+        return listClear(this, o);
+      case K_DICT:
+        return dictClear(this, o);
+      case K_SET:
+        return setClear(this, o);
+      case K_WEAKREF:
+        return weakrefClear(this, o);
+      case K_TYPE:
+        return typeClear(this, o);
+      default:
+        if (this.kindOf(o) >= NATIVE_BASE) return nativeClear(this, o);
+    }
+  }
+
+  /** __sizeof__ (without the GC header; sys.getsizeof adds it for GC types). */
+  sizeofObject(o: number): number {
+    switch (this.kindOf(o)) {
+      case K_NONE:
+      case K_OBJECT:
+        return OBJECT_HEAD_BYTES;
+      case K_INT:
+      case K_BOOL:
+        return intSizeof(this, o);
+      case K_FLOAT:
+        return floatSizeof();
+      case K_STR:
+        return strSizeof(this, o);
+      case K_BYTES:
+        return bytesSizeof(this, o);
+      case K_TUPLE:
+        return tupleSizeof(this, o);
+      case K_LIST:
+        return listSizeof(this, o);
+      case K_DICT:
+        return dictSizeof(this, o);
+      case K_SET:
+        return setSizeof(this, o);
+      case K_WEAKREF:
+        return weakrefSizeof();
+      case K_TYPE:
+        return typeSizeof(this, o);
+      case K_INSTANCE:
+        return instanceSizeof(this, o);
+      default:
+        return nativeSizeof(this, o);
+    }
+  }
+
+  /** sys.getsizeof: __sizeof__ plus the GC header for GC types. */
+  getsizeof(o: number): number {
+    return this.sizeofObject(o) + (this.isGC(o) ? GC_HEAD_BYTES : 0);
+  }
+
+  basicsize(t: number): number {
+    return this.i32[(t + T_BASICSIZE) >> 2]!;
+  }
+
+  /* ---- finalizers (PEP 442 and legacy tp_del) ---- */
+
+  hasFinalizer(o: number): boolean {
+    return (this.typeFlags(this.typeOf(o)) & TPFLAGS_HAS_FINALIZE) !== 0;
+  }
+
+  hasLegacyDel(o: number): boolean {
+    return (this.typeFlags(this.typeOf(o)) & TPFLAGS_LEGACY_DEL) !== 0;
+  }
+
+  isFinalized(o: number): boolean {
+    return this.isGC(o) && (this.i32[(o - GC_HEAD_BYTES + GC_FLAGS) >> 2]! & GC_FINALIZED) !== 0;
+  }
+
+  /**
+   * PyObject_CallFinalizer: run o's PEP 442 `__del__` once (marks it FINALIZED first). The
+   * caller holds a reference to o. Errors go to the unraisable hook.
+   */
+  callFinalizer(o: number): void {
+    const t = this.typeOf(o);
+    if ((this.typeFlags(t) & TPFLAGS_HAS_FINALIZE) === 0) return;
+    const fw = (o - GC_HEAD_BYTES + GC_FLAGS) >> 2;
+    if ((this.i32[fw]! & GC_FINALIZED) !== 0) return;
+    this.i32[fw] = this.i32[fw]! | GC_FINALIZED;
+    this.runDel(o, t);
+  }
+
+  private runDel(o: number, t: number): void {
+    const hooks = this.classHooks.get(this.i32[(t + T_CLASSID) >> 2]!);
+    if (hooks?.del === undefined) return;
+    try {
+      hooks.del(this.py, o);
+    } catch (err) {
+      this.unraisable(err, `${this.typeName(o)}.__del__`);
+    }
+  }
+
+  /**
+   * PyObject_CallFinalizerFromDealloc: o's count is zero. Revive it for the call, run the
+   * finalizer, and report whether it was resurrected (someone stored a new reference).
+   */
+  finalizeFromDealloc(o: number): boolean {
+    this.rc.setCount(o, 1);
+    this.gcl.track(o);
+    this.callFinalizer(o);
+    return this.afterRevival(o);
+  }
+
+  /** A legacy tp_del at dealloc: runs every time, may resurrect. */
+  legacyDelFromDealloc(o: number): boolean {
+    this.rc.setCount(o, 1);
+    this.gcl.track(o);
+    this.runDel(o, this.typeOf(o));
+    return this.afterRevival(o);
+  }
+
+  private afterRevival(o: number): boolean {
+    const n = this.rc.count(o) - 1;
+    this.rc.setCount(o, n);
+    if (n > 0) return true;
+    this.gcl.untrack(o);
+    return false;
+  }
+
+  /** PyObject_ClearWeakRefs for an object whose weakref list head is at o + off. */
+  clearWeakrefs(o: number, off: number): void {
+    clearWeakrefs(this, o, off);
+  }
+
+  /* ---- names ---- */
+
+  /** type(o).__name__ */
+  typeName(o: number): string {
+    return this.nameOfType(this.typeOf(o));
+  }
+
+  nameOfType(t: number): string {
+    const kind = this.i32[(t + T_KIND) >> 2]!;
+    if ((this.typeFlags(t) & TPFLAGS_HEAPTYPE) !== 0) return heapTypeName(this, t);
+    if (kind >= NATIVE_BASE) return nativeTypeName(this, t);
+    return BUILTIN_NAMES[kind] ?? '?';
+  }
+
+  /** Is o's GC header linked (tracked)? False for non-GC objects. */
+  isTracked(o: number): boolean {
+    return this.isGC(o) && this.i32[(o - GC_HEAD_BYTES + GC_NEXT) >> 2] !== 0;
+  }
+
+  /** The class id stored in a heap type (for its JS hooks). */
+  classId(t: number): number {
+    return this.i32[(t + T_CLASSID) >> 2]!;
+  }
+}

@@ -1,0 +1,493 @@
+/*
+ * Classes (heap types) and their instances.
+ * =========================================
+ *
+ * `py.newClass(name, { slots?, del?, legacyDel? })` allocates a type object of CPython 3.11's
+ * PyHeapTypeObject size (904 bytes + the GC header: getsizeof(cls) == 920, plus its shared keys
+ * when instances have a __dict__: 1688). Every instance holds a reference to its class, as in
+ * CPython 3.8+.
+ *
+ * Instances come in two shapes:
+ *
+ *   with __dict__ (no __slots__):  gc header | header | values | dict | weaklist      (40 + 16 B)
+ *       getsizeof 56 like CPython 3.11 (which keeps the values and dict pointers in a
+ *       pre-header; same bytes, different place). `values` is the inline values array over the
+ *       class's shared keys (dict.ts); `dict` is the materialised __dict__ once somebody asks
+ *       for it or once the attributes no longer fit the shared keys.
+ *   with __slots__ = (a, b, ...):  gc header | header | slot a | slot b | ... [| weaklist]
+ *       16 + 8 per slot + the GC header: ('a','b') -> 48, () -> 32. Weakrefable only when
+ *       '__weakref__' is among the slots.
+ *
+ * Finalizers: `del` is PEP 442's __del__ (tp_finalize): it runs once, before the memory is freed,
+ * and may resurrect the object. With `legacyDel` it is a legacy tp_del instead (it runs at
+ * every dealloc and a garbage cycle holding one is uncollectable). The functions live in the
+ * creating thread's hook table, found through the class id.
+ */
+
+import { AttributeError, PyTypeError, ValueError } from '../errors.ts';
+import {
+  dictGetItem,
+  dictPop,
+  dictSetItem,
+  dkNentries,
+  dkUsable,
+  freeValues,
+  keysLookup,
+  keysSizeof,
+  newDict,
+  newSharedKeys,
+  newSplitDict,
+  newValues,
+  sharedKeysDecref,
+  sharedKeysInsert,
+  valuesAddToOrder,
+  valuesCap,
+  valuesOrderAt,
+  valuesOrderLen,
+  valuesRemoveFromOrder,
+  valuesSlotWord,
+  DK_USABLE,
+  dictForEach as dictForEachImport,
+  entryKeyOf,
+} from './dict.ts';
+import { GC_HEAD_BYTES, OBJECT_HEAD_BYTES, PTR } from './header.ts';
+import {
+  HEAP_TYPE_BYTES,
+  K_INSTANCE,
+  K_TYPE,
+  T_BASICSIZE,
+  T_CACHED_KEYS,
+  T_CLASSID,
+  T_DICT,
+  T_FLAGS,
+  T_ITEMSIZE,
+  T_KIND,
+  T_NAME,
+  T_NSLOTS,
+  T_SLOTNAMES,
+  T_WEAKLIST,
+  T_WEAKLISTOFFSET,
+  TPFLAGS_HAS_FINALIZE,
+  TPFLAGS_HAVE_GC,
+  TPFLAGS_HEAPTYPE,
+  TPFLAGS_LEGACY_DEL,
+  TPFLAGS_MANAGED_DICT,
+  TPFLAGS_WEAKREFABLE,
+} from './kinds.ts';
+import type { ClassHooks, ObjectSpace, Visit } from './space.ts';
+import { RS_NEXT_CLASSID } from './statics.ts';
+import { strHash, strValue, newStr } from './str.ts';
+import { newTuple, tupleItem, tupleLength } from './tuple.ts';
+
+/* ---- instance fields (dict shape) ---- */
+export const INST_VALUES = OBJECT_HEAD_BYTES;
+export const INST_DICT = OBJECT_HEAD_BYTES + PTR;
+export const INST_WEAKLIST = OBJECT_HEAD_BYTES + 2 * PTR;
+export const INSTANCE_DICT_BYTES = OBJECT_HEAD_BYTES + 3 * PTR;
+/** sizeof(PyTypeObject): what a static type's __sizeof__ reports (getsizeof(int) == 424) */
+export const STATIC_TYPE_SIZEOF = 408;
+export const WEAKREF_SLOT = '__weakref__';
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface ClassOptions {
+  slots?: readonly string[];
+  del?: ClassHooks['del'];
+  legacyDel?: boolean;
+}
+
+/** A new heap class (a new reference). `intern` turns slot names into interned strs. */
+export function newClass(s: ObjectSpace, name: string, opts: ClassOptions, intern: (n: string) => number): number {
+  let flags = TPFLAGS_HEAPTYPE | TPFLAGS_HAVE_GC;
+  let basicsize: number;
+  let weaklistoffset = 0;
+  let slotNames: string[] | null = null;
+  if (typeof name !== 'string' || name.length === 0) throw new PyTypeError('class name must be a non-empty string');
+  if (opts.slots !== undefined) {
+    slotNames = [];
+    let weak = false;
+    for (const n of opts.slots) {
+      if (typeof n !== 'string' || !IDENT.test(n)) throw new PyTypeError(`__slots__ must be identifiers, got ${String(n)}`);
+      if (n === '__dict__') throw new ValueError("'__dict__' in __slots__ is not supported by gilsim");
+      if (n === WEAKREF_SLOT) {
+        if (weak) throw new PyTypeError('__weakref__ slot disallowed: we already got one');
+        weak = true;
+        continue;
+      }
+      if (slotNames.includes(n)) throw new ValueError(`'${n}' in __slots__ conflicts with class variable`);
+      slotNames.push(n);
+    }
+    basicsize = OBJECT_HEAD_BYTES + PTR * slotNames.length;
+    if (weak) {
+      weaklistoffset = basicsize;
+      basicsize += PTR;
+      flags |= TPFLAGS_WEAKREFABLE;
+    }
+  } else {
+    flags |= TPFLAGS_MANAGED_DICT | TPFLAGS_WEAKREFABLE;
+    basicsize = INSTANCE_DICT_BYTES;
+    weaklistoffset = INST_WEAKLIST;
+  }
+  if (opts.legacyDel) flags |= TPFLAGS_LEGACY_DEL;
+  else if (opts.del !== undefined) flags |= TPFLAGS_HAS_FINALIZE;
+
+  const t = s.allocGC(HEAP_TYPE_BYTES, s.typeType);
+  s.u8.fill(0, t + OBJECT_HEAD_BYTES, t + HEAP_TYPE_BYTES);
+  const i32 = s.i32;
+  const classId = Atomics.add(i32, (s.layout.runtimeOff + RS_NEXT_CLASSID) >> 2, 1);
+  i32[(t + T_KIND) >> 2] = K_INSTANCE;
+  i32[(t + T_FLAGS) >> 2] = flags;
+  i32[(t + T_BASICSIZE) >> 2] = basicsize;
+  i32[(t + T_ITEMSIZE) >> 2] = 0;
+  i32[(t + T_WEAKLISTOFFSET) >> 2] = weaklistoffset;
+  i32[(t + T_CLASSID) >> 2] = classId;
+  i32[(t + T_NAME) >> 2] = newStr(s, name);
+  if (slotNames !== null) {
+    const strs = slotNames.map(intern);
+    i32[(t + T_NSLOTS) >> 2] = slotNames.length;
+    i32[(t + T_SLOTNAMES) >> 2] = newTuple(s, strs);
+  } else {
+    i32[(t + T_CACHED_KEYS) >> 2] = newSharedKeys(s);
+  }
+  if (opts.del !== undefined) s.classHooks.set(classId, { del: opts.del });
+  s.gcl.track(t);
+  return t;
+}
+
+export function isHeapType(s: ObjectSpace, t: number): boolean {
+  return (s.i32[(t + T_FLAGS) >> 2]! & TPFLAGS_HEAPTYPE) !== 0;
+}
+
+export function heapTypeName(s: ObjectSpace, t: number): string {
+  return strValue(s, s.i32[(t + T_NAME) >> 2]!);
+}
+
+/* ==== instances ==== */
+
+/** A new instance of heap class t (a new reference). The hot path of `py.instance`. */
+export function newInstance(s: ObjectSpace, t: number): number {
+  const flags = s.i32[(t + T_FLAGS) >> 2]!;
+  const size = s.i32[(t + T_BASICSIZE) >> 2]!;
+  const o = s.allocGC(size, t);
+  const i32 = s.i32; // after the allocation: it may have grown the views
+  const w = o >> 2;
+  for (let i = OBJECT_HEAD_BYTES >> 2, end = size >> 2; i < end; i++) i32[w + i] = 0;
+  if ((flags & TPFLAGS_MANAGED_DICT) !== 0) i32[(o + INST_VALUES) >> 2] = initInlineValues(s, t);
+  s.incref(t);
+  s.gcl.track(o);
+  return o;
+}
+
+/** 3.11's init_inline_values: each new instance lowers the shared keys' usable by one. */
+function initInlineValues(s: ObjectSpace, t: number): number {
+  const keys = s.i32[(t + T_CACHED_KEYS) >> 2]!;
+  const usable = dkUsable(s, keys);
+  if (usable > 1) s.i32[(keys + DK_USABLE) >> 2] = usable - 1;
+  return newValues(s, dkNentries(s, keys) + dkUsable(s, keys));
+}
+
+function hasDictShape(s: ObjectSpace, t: number): boolean {
+  return (s.i32[(t + T_FLAGS) >> 2]! & TPFLAGS_MANAGED_DICT) !== 0;
+}
+
+export function instanceSizeof(s: ObjectSpace, o: number): number {
+  return s.basicsize(s.typeOf(o));
+}
+
+/** Index of slot `name` in class t, or -1 (cached per thread by class id). */
+export function slotIndex(s: ObjectSpace, t: number, name: string): number {
+  const id = s.i32[(t + T_CLASSID) >> 2]!;
+  let m = s.slotIndexCache.get(id);
+  if (m === undefined) {
+    m = new Map();
+    const names = s.i32[(t + T_SLOTNAMES) >> 2]!;
+    if (names !== 0) {
+      const n = tupleLength(s, names);
+      for (let i = 0; i < n; i++) m.set(strValue(s, tupleItem(s, names, i)), i);
+    }
+    s.slotIndexCache.set(id, m);
+  }
+  return m.get(name) ?? -1;
+}
+
+function slotWord(o: number, i: number): number {
+  return ((o + OBJECT_HEAD_BYTES) >> 2) + i * (PTR >> 2);
+}
+
+function noAttribute(s: ObjectSpace, o: number, name: string): never {
+  throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+}
+
+/** instance.name as a borrowed reference, or 0 when it has no such instance attribute. */
+export function instanceGetAttr(s: ObjectSpace, o: number, name: string, nameObj: () => number): number {
+  const t = s.typeOf(o);
+  if (!hasDictShape(s, t)) {
+    const i = slotIndex(s, t, name);
+    return i < 0 ? 0 : s.i32[slotWord(o, i)]!;
+  }
+  const values = s.i32[(o + INST_VALUES) >> 2]!;
+  if (values !== 0) {
+    const key = nameObj();
+    const ix = keysLookup(s, s.i32[(t + T_CACHED_KEYS) >> 2]!, key, strHash(s, key));
+    return ix >= 0 && ix < valuesCap(s, values) ? s.i32[valuesSlotWord(s, values, ix)]! : 0;
+  }
+  const dict = s.i32[(o + INST_DICT) >> 2]!;
+  return dict === 0 ? 0 : dictGetItem(s, dict, nameObj());
+}
+
+/** instance.name = value (takes its own reference). */
+export function instanceSetAttr(s: ObjectSpace, o: number, name: string, nameObj: () => number, value: number): void {
+  const t = s.typeOf(o);
+  if (!hasDictShape(s, t)) {
+    const i = slotIndex(s, t, name);
+    if (i < 0) noAttribute(s, o, name);
+    const at = slotWord(o, i);
+    const old = s.i32[at]!;
+    s.incref(value);
+    s.i32[at] = value;
+    s.xdecref(old);
+    return;
+  }
+  const key = nameObj();
+  const values = s.i32[(o + INST_VALUES) >> 2]!;
+  if (values !== 0) {
+    const keys = s.i32[(t + T_CACHED_KEYS) >> 2]!;
+    const ix = sharedKeysInsert(s, keys, key);
+    if (ix >= 0 && ix < valuesCap(s, values)) {
+      const at = valuesSlotWord(s, values, ix);
+      const old = s.i32[at]!;
+      s.incref(value);
+      s.i32[at] = value;
+      if (old === 0) valuesAddToOrder(s, values, ix);
+      else s.decref(old);
+      return;
+    }
+    // the attributes no longer fit the shared keys: materialise the dict, which goes combined
+    const d = newSplitDict(s, keys, values);
+    s.i32[(o + INST_VALUES) >> 2] = 0;
+    s.i32[(o + INST_DICT) >> 2] = d;
+    dictSetItem(s, d, key, value);
+    return;
+  }
+  let dict = s.i32[(o + INST_DICT) >> 2]!;
+  if (dict === 0) {
+    dict = newDict(s);
+    s.i32[(o + INST_DICT) >> 2] = dict;
+  }
+  dictSetItem(s, dict, key, value);
+}
+
+/** del instance.name */
+export function instanceDelAttr(s: ObjectSpace, o: number, name: string, nameObj: () => number): void {
+  const t = s.typeOf(o);
+  if (!hasDictShape(s, t)) {
+    const i = slotIndex(s, t, name);
+    const at = i < 0 ? 0 : slotWord(o, i);
+    const old = at === 0 ? 0 : s.i32[at]!;
+    if (old === 0) noAttribute(s, o, name);
+    s.i32[at] = 0;
+    s.decref(old);
+    return;
+  }
+  const key = nameObj();
+  const values = s.i32[(o + INST_VALUES) >> 2]!;
+  if (values !== 0) {
+    const ix = keysLookup(s, s.i32[(t + T_CACHED_KEYS) >> 2]!, key, strHash(s, key));
+    const at = ix >= 0 && ix < valuesCap(s, values) ? valuesSlotWord(s, values, ix) : 0;
+    const old = at === 0 ? 0 : s.i32[at]!;
+    if (old === 0) noAttribute(s, o, name);
+    s.i32[at] = 0;
+    valuesRemoveFromOrder(s, values, ix);
+    s.decref(old);
+    return;
+  }
+  const dict = s.i32[(o + INST_DICT) >> 2]!;
+  if (dict === 0 || !dictPop(s, dict, key)) noAttribute(s, o, name);
+}
+
+/** instance.__dict__ (a new reference), materialising it from the inline values if needed. */
+export function instanceGetDict(s: ObjectSpace, o: number): number {
+  const t = s.typeOf(o);
+  if (!hasDictShape(s, t)) noAttribute(s, o, '__dict__');
+  let dict = s.i32[(o + INST_DICT) >> 2]!;
+  if (dict === 0) {
+    const values = s.i32[(o + INST_VALUES) >> 2]!;
+    dict = values !== 0 ? newSplitDict(s, s.i32[(t + T_CACHED_KEYS) >> 2]!, values) : newDict(s);
+    s.i32[(o + INST_VALUES) >> 2] = 0;
+    s.i32[(o + INST_DICT) >> 2] = dict;
+  }
+  s.incref(dict);
+  return dict;
+}
+
+/** Call fn(name, value) for each attribute that is set (borrowed references). */
+export function instanceForEachAttr(s: ObjectSpace, o: number, fn: (name: number, value: number) => void): void {
+  const t = s.typeOf(o);
+  if (!hasDictShape(s, t)) {
+    const names = s.i32[(t + T_SLOTNAMES) >> 2]!;
+    const n = s.i32[(t + T_NSLOTS) >> 2]!;
+    for (let i = 0; i < n; i++) {
+      const v = s.i32[slotWord(o, i)]!;
+      if (v !== 0) fn(tupleItem(s, names, i), v);
+    }
+    return;
+  }
+  const values = s.i32[(o + INST_VALUES) >> 2]!;
+  if (values !== 0) {
+    const keys = s.i32[(t + T_CACHED_KEYS) >> 2]!;
+    const len = valuesOrderLen(s, values);
+    for (let i = 0; i < len; i++) {
+      const ix = valuesOrderAt(s, values, i);
+      fn(sharedKeyAt(s, keys, ix), s.i32[valuesSlotWord(s, values, ix)]!);
+    }
+    return;
+  }
+  const dict = s.i32[(o + INST_DICT) >> 2]!;
+  if (dict !== 0) dictForEachImport(s, dict, fn);
+}
+
+
+function sharedKeyAt(s: ObjectSpace, keys: number, ix: number): number {
+  return entryKeyOf(s, keys, ix);
+}
+
+export function instanceTraverse<A>(s: ObjectSpace, o: number, visit: Visit<A>, arg: A): void {
+  visit(s.typeOf(o), arg);
+  const t = s.typeOf(o);
+  if (!hasDictShape(s, t)) {
+    const n = s.i32[(t + T_NSLOTS) >> 2]!;
+    for (let i = 0; i < n; i++) {
+      const v = s.i32[slotWord(o, i)]!;
+      if (v !== 0) visit(v, arg);
+    }
+    return;
+  }
+  const values = s.i32[(o + INST_VALUES) >> 2]!;
+  if (values !== 0) {
+    const len = valuesOrderLen(s, values);
+    for (let i = 0; i < len; i++) visit(s.i32[valuesSlotWord(s, values, valuesOrderAt(s, values, i))]!, arg);
+  }
+  const dict = s.i32[(o + INST_DICT) >> 2]!;
+  if (dict !== 0) visit(dict, arg);
+}
+
+/** subtype_clear: drop the slots and the __dict__ / inline values. */
+export function instanceClear(s: ObjectSpace, o: number): void {
+  const t = s.typeOf(o);
+  if (!hasDictShape(s, t)) {
+    const n = s.i32[(t + T_NSLOTS) >> 2]!;
+    for (let i = 0; i < n; i++) {
+      const at = slotWord(o, i);
+      const v = s.i32[at]!;
+      s.i32[at] = 0;
+      s.xdecref(v);
+    }
+    return;
+  }
+  const values = s.i32[(o + INST_VALUES) >> 2]!;
+  const dict = s.i32[(o + INST_DICT) >> 2]!;
+  s.i32[(o + INST_VALUES) >> 2] = 0;
+  s.i32[(o + INST_DICT) >> 2] = 0;
+  if (values !== 0) freeValues(s, values);
+  s.xdecref(dict);
+}
+
+/** subtype_dealloc: untrack, finalize (may resurrect), clear weakrefs, tp_del, clear, free, drop the class. */
+export function instanceDealloc(s: ObjectSpace, o: number): void {
+  const t = s.typeOf(o);
+  const flags = s.i32[(t + T_FLAGS) >> 2]!;
+  s.gcl.untrack(o);
+  if ((flags & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE)) !== 0) {
+    if (deallocSlow(s, o, t, flags)) return;
+  }
+  instanceClear(s, o);
+  s.freeGC(o);
+  s.decref(t);
+}
+
+/** The finalizer and weakref part of dealloc; true when the object was resurrected. */
+function deallocSlow(s: ObjectSpace, o: number, t: number, flags: number): boolean {
+  if ((flags & TPFLAGS_HAS_FINALIZE) !== 0 && !s.isFinalized(o)) {
+    if (s.finalizeFromDealloc(o)) return true;
+  }
+  if ((flags & TPFLAGS_WEAKREFABLE) !== 0) s.clearWeakrefs(o, s.i32[(t + T_WEAKLISTOFFSET) >> 2]!);
+  if ((flags & TPFLAGS_LEGACY_DEL) !== 0) {
+    if (s.legacyDelFromDealloc(o)) return true;
+  }
+  return false;
+}
+
+/* ==== type objects ==== */
+
+export function typeSizeof(s: ObjectSpace, t: number): number {
+  if (!isHeapType(s, t)) return STATIC_TYPE_SIZEOF;
+  const keys = s.i32[(t + T_CACHED_KEYS) >> 2]!;
+  return HEAP_TYPE_BYTES + (keys !== 0 ? keysSizeof(s, keys) : 0);
+}
+
+export function typeTraverse<A>(s: ObjectSpace, t: number, visit: Visit<A>, arg: A): void {
+  const dict = s.i32[(t + T_DICT) >> 2]!;
+  if (dict !== 0) visit(dict, arg);
+  const names = s.i32[(t + T_SLOTNAMES) >> 2]!;
+  if (names !== 0) visit(names, arg);
+}
+
+/** type_clear: drop the class dict (what can hold cycles back to the class). */
+export function typeClear(s: ObjectSpace, t: number): void {
+  if (!isHeapType(s, t)) return;
+  const dict = s.i32[(t + T_DICT) >> 2]!;
+  s.i32[(t + T_DICT) >> 2] = 0;
+  s.xdecref(dict);
+}
+
+export function typeDealloc(s: ObjectSpace, t: number): void {
+  s.gcl.untrack(t);
+  s.clearWeakrefs(t, T_WEAKLIST);
+  const w = (f: number): number => (t + f) >> 2;
+  const name = s.i32[w(T_NAME)]!;
+  const names = s.i32[w(T_SLOTNAMES)]!;
+  const keys = s.i32[w(T_CACHED_KEYS)]!;
+  const dict = s.i32[w(T_DICT)]!;
+  s.i32[w(T_NAME)] = 0;
+  s.i32[w(T_SLOTNAMES)] = 0;
+  s.i32[w(T_CACHED_KEYS)] = 0;
+  s.i32[w(T_DICT)] = 0;
+  const id = s.i32[w(T_CLASSID)]!;
+  s.classHooks.delete(id);
+  s.slotIndexCache.delete(id);
+  s.xdecref(name);
+  s.xdecref(names);
+  s.xdecref(dict);
+  if (keys !== 0) sharedKeysDecref(s, keys);
+  s.freeGC(t);
+}
+
+/** cls.name (class attributes: the class dict), borrowed, or 0. */
+export function typeGetAttr(s: ObjectSpace, t: number, key: number): number {
+  const dict = s.i32[(t + T_DICT) >> 2]!;
+  return dict === 0 ? 0 : dictGetItem(s, dict, key);
+}
+
+export function typeSetAttr(s: ObjectSpace, t: number, key: number, value: number): void {
+  if (!isHeapType(s, t)) throw new PyTypeError(`cannot set attributes of built-in type '${s.nameOfType(t)}'`);
+  let dict = s.i32[(t + T_DICT) >> 2]!;
+  if (dict === 0) {
+    dict = newDict(s);
+    s.i32[(t + T_DICT) >> 2] = dict;
+  }
+  dictSetItem(s, dict, key, value);
+}
+
+export function typeDelAttr(s: ObjectSpace, t: number, key: number, name: string): void {
+  const dict = s.i32[(t + T_DICT) >> 2]!;
+  if (!isHeapType(s, t) || dict === 0 || !dictPop(s, dict, key)) {
+    throw new AttributeError(`type object '${s.nameOfType(t)}' has no attribute '${name}'`);
+  }
+}
+
+/** Is t a heap class that py.instance can instantiate? */
+export function isInstantiable(s: ObjectSpace, t: number): boolean {
+  return s.kindOf(t) === K_TYPE && s.i32[(t + T_KIND) >> 2] === K_INSTANCE;
+}
+
+export const GC_TYPE_BYTES = HEAP_TYPE_BYTES + GC_HEAD_BYTES;

@@ -1,0 +1,1204 @@
+/*
+ * The `py` surface of one thread: the C API, with CPython's reference rules (types.ts).
+ * ====================================================================================
+ *
+ * A PyImpl is what a thread program calls. It binds the thread's object space (src/objects) to
+ * the thread's scheduling (the ThreadOps seam below). Every call:
+ *
+ *   1. enters: `ops.tick()` counts one bytecode and polls the eval breaker (a drop request, a
+ *      stop-the-world, an abort or a scheduled collection is honoured there, as CPython 3.10+
+ *      does at calls), then one load tells whether the buffer grew (the views follow);
+ *   2. checks its handles (`space.check`): a freed or bogus handle raises PyReferenceError, a
+ *      wrong type the Python error CPython raises (TypeError, IndexError, KeyError, ...);
+ *   3. does the work in the heap.
+ *
+ * The ThreadOps seam: everything about threads, time and blocking belongs to the GIL layer
+ * (src/gil, src/runtime/threadstate.ts, src/runtime/threading/). A PyImpl takes an object with
+ * `tick`, `compute`, `io`, `nativeCall` and the `threading`, `queue`, `time` modules plus the
+ * `sys` interval knobs; `singleThreadOps()` is the stand-in for a runtime used from one JS
+ * thread with no thread host: tick only counts, compute burns CPU, io/sleep block with a
+ * bounded Atomics.wait, and threading/queue raise "needs the thread host".
+ *
+ * The `gc` module is a seam too: `trackingGcModule` implements what the tracking lists know
+ * (is_tracked, get_count, thresholds, enable/disable, get_objects, get_referents, is_finalized);
+ * the collector (issue 5) replaces it by passing its own factory to the PyImpl or the Runtime.
+ */
+
+import {
+  AttributeError,
+  IndexError,
+  KeyError,
+  OverflowError,
+  PyRuntimeError,
+  PyTypeError,
+  ValueError,
+  ZeroDivisionError,
+} from '../errors.ts';
+import { bytesAt, bytesLength, bytesValue, newBytes } from '../objects/bytes.ts';
+import {
+  dictForEach,
+  dictGetItem,
+  dictLength,
+  dictPop,
+  dictSetItem,
+  newDict,
+} from '../objects/dict.ts';
+import { floatValue, newFloat } from '../objects/float.ts';
+import { numbersEqual, objectsEqual } from '../objects/hash.ts';
+import { intValue, newBigInt, newInt, toIntegerValue } from '../objects/int.ts';
+import { intern } from '../objects/intern.ts';
+import {
+  K_BOOL,
+  K_BYTES,
+  K_DICT,
+  K_FLOAT,
+  K_INSTANCE,
+  K_INT,
+  K_LIST,
+  K_NONE,
+  K_OBJECT,
+  K_SET,
+  K_STR,
+  K_TUPLE,
+  K_TYPE,
+  K_WEAKREF,
+  NATIVE_BASE,
+  T_KIND,
+} from '../objects/kinds.ts';
+import {
+  listAppend,
+  listDelItem,
+  listItem,
+  listLength,
+  listPop,
+  listSetItem,
+  newList,
+} from '../objects/list.ts';
+import { nativeSpec } from '../objects/native.ts';
+import { newSet, setAdd, setContains, setForEach, setLength } from '../objects/set.ts';
+import type { ObjectSpace } from '../objects/space.ts';
+import { newStr, strCharAt, strCompare, strEq, strLength, strValue } from '../objects/str.ts';
+import { newTuple, tupleItem, tupleLength } from '../objects/tuple.ts';
+import {
+  instanceDelAttr,
+  instanceForEachAttr,
+  instanceGetAttr,
+  instanceGetDict,
+  instanceSetAttr,
+  isHeapType,
+  newClass,
+  newInstance,
+  typeDelAttr,
+  typeGetAttr,
+  typeSetAttr,
+} from '../objects/typeobject.ts';
+import { newWeakref, weakrefDeref } from '../objects/weakref.ts';
+import type { Runtime } from './runtime.ts';
+import type {
+  GcInfo,
+  GcModule,
+  NewClassOptions,
+  Py,
+  PyObject,
+  QueueModule,
+  SysModule,
+  ThreadingModule,
+  TimeModule,
+} from './types.ts';
+
+/* ==================================== the seams ==================================== */
+
+/**
+ * What a thread's scheduling provides to its `py`. The GIL layer's ThreadState (plus the
+ * threading/queue/time modules it builds) implements this; `singleThreadOps()` is the default.
+ */
+export interface ThreadOps {
+  /** A call or back edge: count one bytecode and poll the eval breaker. Must be tiny. */
+  tick(): void;
+  /** n bytecodes of real CPU work, polling at back edges. */
+  compute(n: number): void;
+  /** Blocking I/O: drop the GIL (no drop request), block `ms`, take it back. */
+  io(ms: number): void;
+  /** C code that releases the GIL for `us` microseconds of real CPU work. */
+  nativeCall(us: number): void;
+  readonly threading: ThreadingModule;
+  readonly queue: QueueModule;
+  readonly time: TimeModule;
+  setswitchinterval(seconds: number): void;
+  getswitchinterval(): number;
+  setcheckinterval(ticks: number): void;
+  getcheckinterval(): number;
+}
+
+/** Makes the `gc` module of a thread's py (the collector of issue 5 supplies its own). */
+export type GcModuleFactory = (py: PyImpl, space: ObjectSpace) => GcModule;
+
+const NEEDS_HOST = 'needs the thread host (run this program as a gilsim thread, e.g. through a scenario)';
+
+function needsHost(what: string): never {
+  throw new PyRuntimeError(`${what} ${NEEDS_HOST}`);
+}
+
+/** Real CPU work for the single-thread stand-in: about one CPython bytecode per unit. */
+const WORK_PER_BYTECODE = 8;
+const BACK_EDGE_EVERY = 16;
+
+/** The stand-in ThreadOps for a runtime used from one JS thread without a thread host. */
+export function singleThreadOps(config: { switchIntervalMs: number; checkInterval: number }): ThreadOps {
+  let switchInterval = config.switchIntervalMs / 1000;
+  let checkInterval = config.checkInterval;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  let sink = 1;
+  const burn = (units: number): void => {
+    let x = sink;
+    for (let i = 0; i < units; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+    }
+    sink = x | 1;
+  };
+  const block = (ms: number): void => {
+    if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+  };
+  const ops: ThreadOps & { bytecodes: number } = {
+    bytecodes: 0,
+    tick() {
+      this.bytecodes++;
+    },
+    compute(n: number) {
+      for (let left = Math.floor(n); left > 0; left -= BACK_EDGE_EVERY) {
+        const k = left < BACK_EDGE_EVERY ? left : BACK_EDGE_EVERY;
+        burn(k * WORK_PER_BYTECODE);
+        this.bytecodes += k;
+      }
+    },
+    io: block,
+    nativeCall(us: number) {
+      const end = performance.now() + us / 1000;
+      while (performance.now() < end) burn(64);
+    },
+    threading: new Proxy({} as ThreadingModule, {
+      get: (_t, name) => () => needsHost(`threading.${String(name)}`),
+    }),
+    queue: new Proxy({} as QueueModule, {
+      get: (_t, name) => () => needsHost(`queue.${String(name)}`),
+    }),
+    time: {
+      sleep: block,
+      perf_counter_ms: () => performance.now(),
+    },
+    setswitchinterval(seconds: number) {
+      if (!(seconds > 0)) throw new ValueError('switch interval must be strictly positive');
+      switchInterval = seconds;
+    },
+    getswitchinterval: () => switchInterval,
+    setcheckinterval(ticks: number) {
+      checkInterval = ticks;
+    },
+    getcheckinterval: () => checkInterval,
+  };
+  return ops;
+}
+
+/* ================================ the gc module seam ================================ */
+
+function notYet(what: string): never {
+  throw new PyRuntimeError(`gc.${what} needs the cyclic collector (issue 5), which is not plugged in`);
+}
+
+/** The gc module as far as the tracking lists go; collection itself raises until issue 5. */
+export function trackingGcModule(py: PyImpl, s: ObjectSpace): GcModule {
+  const gcl = s.gcl;
+  const callbacks: ((phase: 'start' | 'stop', info: GcInfo) => void)[] = [];
+  const gen = (g: number | undefined): number => {
+    if (g === undefined) return -1;
+    if (!Number.isInteger(g) || g < 0 || g > 2) throw new ValueError('generation parameter must be 0, 1 or 2');
+    return g;
+  };
+  return {
+    collect: () => notYet('collect'),
+    enable: () => {
+      gcl.enabled = true;
+    },
+    disable: () => {
+      gcl.enabled = false;
+    },
+    isenabled: () => gcl.enabled,
+    get_count: () => [gcl.count(0), gcl.count(1), gcl.count(2)],
+    get_threshold: () => [gcl.threshold(0), gcl.threshold(1), gcl.threshold(2)],
+    set_threshold(t0: number, t1?: number, t2?: number) {
+      const ts = [t0, t1, t2];
+      for (let g = 0; g < 3; g++) {
+        const t = ts[g];
+        if (t === undefined) continue;
+        if (!Number.isInteger(t) || t < 0) throw new ValueError('thresholds must be whole numbers >= 0');
+        gcl.setThreshold(g, t);
+      }
+    },
+    get_stats: () => notYet('get_stats'),
+    freeze: () => notYet('freeze'),
+    unfreeze: () => notYet('unfreeze'),
+    get_freeze_count: () => notYet('get_freeze_count'),
+    is_tracked: (o: PyObject) => {
+      py.enter();
+      s.check(o);
+      return s.isTracked(o);
+    },
+    is_finalized: (o: PyObject) => {
+      py.enter();
+      s.check(o);
+      return s.isFinalized(o);
+    },
+    get_objects(generation?: number) {
+      py.enter();
+      const g = gen(generation);
+      const out: number[] = [];
+      for (let i = g < 0 ? 0 : g; i <= (g < 0 ? 2 : g); i++) gcl.forEachObject(gcl.head(i), (o) => out.push(o));
+      return newList(s, out);
+    },
+    get_referrers: () => notYet('get_referrers'),
+    get_referents(...objs: PyObject[]) {
+      py.enter();
+      const out: number[] = [];
+      for (const o of objs) {
+        s.check(o);
+        if (s.isGC(o)) s.traverse(o, (c: number, acc: number[]) => acc.push(c), out);
+      }
+      return newList(s, out);
+    },
+    get garbage(): PyObject {
+      return notYet('garbage');
+    },
+    callbacks,
+    set_debug: () => notYet('set_debug'),
+    get_debug: () => notYet('get_debug'),
+    DEBUG_STATS: 1,
+    DEBUG_COLLECTABLE: 2,
+    DEBUG_UNCOLLECTABLE: 4,
+    DEBUG_SAVEALL: 32,
+    DEBUG_LEAK: 38,
+  };
+}
+
+/* ==================================== the surface ==================================== */
+
+type Num = number | bigint;
+
+/** A JS number key below every object offset is an int index/key, not a handle. */
+function isJsIndex(s: ObjectSpace, key: number): boolean {
+  return key < s.minObject;
+}
+
+export class PyImpl implements Py {
+  readonly None: PyObject;
+  readonly True: PyObject;
+  readonly False: PyObject;
+  readonly rt: Runtime;
+  readonly space: ObjectSpace;
+  readonly ops: ThreadOps;
+  readonly sys: SysModule;
+  readonly gc: GcModule;
+  readonly time: TimeModule;
+  readonly threading: ThreadingModule;
+  readonly queue: QueueModule;
+  private readonly s: ObjectSpace;
+
+  constructor(rt: Runtime, ops: ThreadOps, gcFactory: GcModuleFactory = trackingGcModule) {
+    this.rt = rt;
+    this.space = rt.space;
+    this.s = rt.space;
+    this.ops = ops;
+    this.None = this.s.None;
+    this.True = this.s.True;
+    this.False = this.s.False;
+    this.s.py = this;
+    const s = this.s;
+    const self = this;
+    this.sys = {
+      getrefcount(o: PyObject): number {
+        self.enter();
+        s.check(o);
+        return s.refcount(o) + 1;
+      },
+      getsizeof(o: PyObject): number {
+        self.enter();
+        s.check(o);
+        return s.getsizeof(o);
+      },
+      setswitchinterval: (seconds: number) => ops.setswitchinterval(seconds),
+      getswitchinterval: () => ops.getswitchinterval(),
+      setcheckinterval: (ticks: number) => ops.setcheckinterval(ticks),
+      getcheckinterval: () => ops.getcheckinterval(),
+    };
+    this.time = ops.time;
+    this.threading = ops.threading;
+    this.queue = ops.queue;
+    this.gc = gcFactory(this, s);
+  }
+
+  /** Every call: one bytecode and an eval-breaker poll, then follow any growth of the buffer. */
+  enter(): void {
+    this.ops.tick();
+    this.s.syncIfGrown();
+  }
+
+  /* ---------------- constructors ---------------- */
+
+  int(v: number | bigint): PyObject {
+    this.enter();
+    if (typeof v === 'bigint') return newBigInt(this.s, v);
+    if (typeof v !== 'number') throw new PyTypeError(`int() argument must be a number, not ${typeof v}`);
+    return newInt(this.s, toIntegerValue(v));
+  }
+
+  float(v: number): PyObject {
+    this.enter();
+    if (typeof v !== 'number') throw new PyTypeError(`float() argument must be a number, not ${typeof v}`);
+    return newFloat(this.s, v);
+  }
+
+  str(v: string): PyObject {
+    this.enter();
+    if (typeof v !== 'string') throw new PyTypeError(`str() argument must be a string, not ${typeof v}`);
+    return newStr(this.s, v);
+  }
+
+  bytes(b: Uint8Array | string): PyObject {
+    this.enter();
+    if (typeof b === 'string') return newBytes(this.s, utf8(b));
+    if (!(b instanceof Uint8Array)) throw new PyTypeError('bytes() argument must be a Uint8Array or a string');
+    return newBytes(this.s, b);
+  }
+
+  tuple(items: readonly PyObject[] = []): PyObject {
+    this.enter();
+    this.checkAll(items);
+    return newTuple(this.s, items);
+  }
+
+  list(items: readonly PyObject[] = []): PyObject {
+    this.enter();
+    this.checkAll(items);
+    return newList(this.s, items);
+  }
+
+  dict(entries: readonly (readonly [PyObject, PyObject])[] = []): PyObject {
+    this.enter();
+    for (const [k, v] of entries) {
+      this.s.check(k);
+      this.s.check(v);
+    }
+    const d = newDict(this.s);
+    try {
+      for (const [k, v] of entries) dictSetItem(this.s, d, k, v);
+    } catch (e) {
+      this.s.decref(d);
+      throw e;
+    }
+    return d;
+  }
+
+  set(items: readonly PyObject[] = []): PyObject {
+    this.enter();
+    this.checkAll(items);
+    const o = newSet(this.s);
+    try {
+      for (const it of items) setAdd(this.s, o, it);
+    } catch (e) {
+      this.s.decref(o);
+      throw e;
+    }
+    return o;
+  }
+
+  object(): PyObject {
+    this.enter();
+    return this.s.allocObject(16, this.s.staticType(K_OBJECT));
+  }
+
+  newClass(name: string, opts: NewClassOptions = {}): PyObject {
+    this.enter();
+    return newClass(this.s, name, opts as never, this.internFn);
+  }
+
+  /** The hot path: check the class, allocate, track. */
+  instance(cls: PyObject): PyObject {
+    this.ops.tick();
+    const s = this.s;
+    s.syncIfGrown();
+    s.check(cls);
+    if (s.i32[(s.i32[(cls >> 2) + 2]! + T_KIND) >> 2] !== K_TYPE || s.i32[(cls + T_KIND) >> 2] !== K_INSTANCE) {
+      this.notInstantiable(cls);
+    }
+    return newInstance(s, cls);
+  }
+
+  private notInstantiable(cls: PyObject): never {
+    if (this.s.kindOf(cls) !== K_TYPE) throw new PyTypeError(`'${this.s.typeName(cls)}' object is not callable`);
+    throw new PyTypeError(`py.instance needs a class made by py.newClass, got the builtin type '${this.s.nameOfType(cls)}'`);
+  }
+
+  /* ---------------- containers ---------------- */
+
+  append(list: PyObject, item: PyObject): void {
+    this.enter();
+    this.s.check(list);
+    this.s.check(item);
+    this.expectKind(list, K_LIST, 'append');
+    listAppend(this.s, list, item);
+  }
+
+  pop(list: PyObject, index = -1): PyObject {
+    this.enter();
+    this.s.check(list);
+    this.expectKind(list, K_LIST, 'pop');
+    if (!Number.isInteger(index)) throw new PyTypeError('pop index must be an integer');
+    return listPop(this.s, list, index);
+  }
+
+  len(o: PyObject): number {
+    this.enter();
+    this.s.check(o);
+    return this.lenOf(o);
+  }
+
+  private lenOf(o: PyObject): number {
+    const s = this.s;
+    switch (s.kindOf(o)) {
+      case K_LIST:
+        return listLength(s, o);
+      case K_TUPLE:
+        return tupleLength(s, o);
+      case K_DICT:
+        return dictLength(s, o);
+      case K_SET:
+        return setLength(s, o);
+      case K_STR:
+        return strLength(s, o);
+      case K_BYTES:
+        return bytesLength(s, o);
+      default:
+        throw new PyTypeError(`object of type '${s.typeName(o)}' has no len()`);
+    }
+  }
+
+  getitem(o: PyObject, key: PyObject | number): PyObject {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    const kind = s.kindOf(o);
+    if (kind === K_DICT) return this.dictGet(o, key);
+    const i = this.indexArg(key);
+    switch (kind) {
+      case K_LIST: {
+        const n = listLength(s, o);
+        const j = i < 0 ? i + n : i;
+        if (j < 0 || j >= n) throw new IndexError('list index out of range');
+        const v = listItem(s, o, j);
+        s.incref(v);
+        return v;
+      }
+      case K_TUPLE: {
+        const n = tupleLength(s, o);
+        const j = i < 0 ? i + n : i;
+        if (j < 0 || j >= n) throw new IndexError('tuple index out of range');
+        const v = tupleItem(s, o, j);
+        s.incref(v);
+        return v;
+      }
+      case K_STR: {
+        const n = strLength(s, o);
+        const j = i < 0 ? i + n : i;
+        if (j < 0 || j >= n) throw new IndexError('string index out of range');
+        return newStr(s, String.fromCodePoint(strCharAt(s, o, j)));
+      }
+      case K_BYTES: {
+        const n = bytesLength(s, o);
+        const j = i < 0 ? i + n : i;
+        if (j < 0 || j >= n) throw new IndexError('index out of range');
+        return newInt(s, bytesAt(s, o, j));
+      }
+      default:
+        throw new PyTypeError(`'${s.typeName(o)}' object is not subscriptable`);
+    }
+  }
+
+  setitem(o: PyObject, key: PyObject | number, value: PyObject): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    s.check(value);
+    const kind = s.kindOf(o);
+    if (kind === K_DICT) {
+      this.withKey(key, (k) => dictSetItem(s, o, k, value));
+      return;
+    }
+    if (kind === K_LIST) {
+      listSetItem(s, o, this.indexArg(key), value);
+      return;
+    }
+    throw new PyTypeError(`'${s.typeName(o)}' object does not support item assignment`);
+  }
+
+  delitem(o: PyObject, key: PyObject | number): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    const kind = s.kindOf(o);
+    if (kind === K_DICT) {
+      this.withKey(key, (k) => {
+        if (!dictPop(s, o, k)) throw new KeyError(this.repr(k));
+      });
+      return;
+    }
+    if (kind === K_LIST) {
+      listDelItem(s, o, this.indexArg(key));
+      return;
+    }
+    throw new PyTypeError(`'${s.typeName(o)}' object doesn't support item deletion`);
+  }
+
+  add_item(set: PyObject, item: PyObject): void {
+    this.enter();
+    this.s.check(set);
+    this.s.check(item);
+    this.expectKind(set, K_SET, 'add');
+    setAdd(this.s, set, item);
+  }
+
+  contains(container: PyObject, item: PyObject): boolean {
+    this.enter();
+    const s = this.s;
+    s.check(container);
+    s.check(item);
+    switch (s.kindOf(container)) {
+      case K_DICT:
+        return dictGetItem(s, container, item) !== 0;
+      case K_SET:
+        return setContains(s, container, item);
+      case K_LIST: {
+        const n = listLength(s, container);
+        for (let i = 0; i < n; i++) if (this.equal(listItem(s, container, i), item)) return true;
+        return false;
+      }
+      case K_TUPLE: {
+        const n = tupleLength(s, container);
+        for (let i = 0; i < n; i++) if (this.equal(tupleItem(s, container, i), item)) return true;
+        return false;
+      }
+      case K_STR:
+        if (s.kindOf(item) !== K_STR) {
+          throw new PyTypeError(`'in <string>' requires string as left operand, not ${s.typeName(item)}`);
+        }
+        return strValue(s, container).includes(strValue(s, item));
+      default:
+        throw new PyTypeError(`argument of type '${s.typeName(container)}' is not iterable`);
+    }
+  }
+
+  /* ---------------- attributes ---------------- */
+
+  getattr(o: PyObject, name: string): PyObject {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    this.expectName(name);
+    const kind = s.kindOf(o);
+    if (kind === K_INSTANCE) {
+      if (name === '__dict__') return instanceGetDict(s, o);
+      const v = instanceGetAttr(s, o, name, () => intern(s, name));
+      if (v !== 0) {
+        s.incref(v);
+        return v;
+      }
+      const cv = typeGetAttr(s, s.typeOf(o), intern(s, name));
+      if (cv !== 0) {
+        s.incref(cv);
+        return cv;
+      }
+    } else if (kind === K_TYPE) {
+      const v = typeGetAttr(s, o, intern(s, name));
+      if (v !== 0) {
+        s.incref(v);
+        return v;
+      }
+      if (name === '__name__') return newStr(s, s.nameOfType(o));
+      throw new AttributeError(`type object '${s.nameOfType(o)}' has no attribute '${name}'`);
+    }
+    if (name === '__class__') {
+      const t = s.typeOf(o);
+      s.incref(t);
+      return t;
+    }
+    throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+  }
+
+  setattr(o: PyObject, name: string, value: PyObject): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    s.check(value);
+    this.expectName(name);
+    const kind = s.kindOf(o);
+    if (kind === K_INSTANCE) return instanceSetAttr(s, o, name, () => intern(s, name), value);
+    if (kind === K_TYPE) return typeSetAttr(s, o, intern(s, name), value);
+    throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+  }
+
+  delattr(o: PyObject, name: string): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    this.expectName(name);
+    const kind = s.kindOf(o);
+    if (kind === K_INSTANCE) return instanceDelAttr(s, o, name, () => intern(s, name));
+    if (kind === K_TYPE) return typeDelAttr(s, o, intern(s, name), name);
+    throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+  }
+
+  hasattr(o: PyObject, name: string): boolean {
+    try {
+      this.decref(this.getattr(o, name));
+      return true;
+    } catch (e) {
+      if (e instanceof AttributeError) return false;
+      throw e;
+    }
+  }
+
+  /* ---------------- reference counts ---------------- */
+
+  incref(o: PyObject): void {
+    this.ops.tick();
+    const s = this.s;
+    s.syncIfGrown();
+    s.check(o);
+    s.rc.incref(o);
+  }
+
+  decref(o: PyObject): void {
+    this.ops.tick();
+    const s = this.s;
+    s.syncIfGrown();
+    s.check(o);
+    if (s.rc.decref(o)) s.dealloc(o);
+  }
+
+  weakref(o: PyObject, callback?: (py: Py, ref: PyObject) => void): PyObject {
+    this.enter();
+    this.s.check(o);
+    if (callback !== undefined && typeof callback !== 'function') throw new PyTypeError('weakref callback must be callable');
+    return newWeakref(this.s, o, callback as never);
+  }
+
+  deref(ref: PyObject): PyObject {
+    this.enter();
+    this.s.check(ref);
+    this.expectKind(ref, K_WEAKREF, '__call__');
+    return weakrefDeref(this.s, ref);
+  }
+
+  /* ---------------- arithmetic ---------------- */
+
+  add(a: PyObject, b: PyObject): PyObject {
+    return this.arith(a, b, '+');
+  }
+  sub(a: PyObject, b: PyObject): PyObject {
+    return this.arith(a, b, '-');
+  }
+  mul(a: PyObject, b: PyObject): PyObject {
+    return this.arith(a, b, '*');
+  }
+  floordiv(a: PyObject, b: PyObject): PyObject {
+    return this.arith(a, b, '//');
+  }
+  mod(a: PyObject, b: PyObject): PyObject {
+    return this.arith(a, b, '%');
+  }
+
+  neg(a: PyObject): PyObject {
+    this.enter();
+    const s = this.s;
+    s.check(a);
+    const k = s.kindOf(a);
+    if (k === K_FLOAT) return newFloat(s, -floatValue(s, a));
+    if (k === K_INT || k === K_BOOL) {
+      const v = intValue(s, a);
+      return typeof v === 'bigint' ? newBigInt(s, -v) : newInt(s, v === 0 ? 0 : -v);
+    }
+    throw new PyTypeError(`bad operand type for unary -: '${s.typeName(a)}'`);
+  }
+
+  private arith(a: PyObject, b: PyObject, op: string): PyObject {
+    this.enter();
+    const s = this.s;
+    s.check(a);
+    s.check(b);
+    const ka = s.kindOf(a);
+    const kb = s.kindOf(b);
+    const ia = ka === K_INT || ka === K_BOOL;
+    const ib = kb === K_INT || kb === K_BOOL;
+    if (ia && ib) return this.intOp(intValue(s, a), intValue(s, b), op);
+    if ((ia || ka === K_FLOAT) && (ib || kb === K_FLOAT)) return newFloat(s, floatOp(this.toFloat(a, ka), this.toFloat(b, kb), op));
+    return this.seqOp(a, b, ka, kb, op);
+  }
+
+  private toFloat(o: PyObject, kind: number): number {
+    if (kind === K_FLOAT) return floatValue(this.s, o);
+    const v = intValue(this.s, o);
+    if (typeof v === 'number') return v;
+    const f = Number(v);
+    if (!Number.isFinite(f)) throw new OverflowError('int too large to convert to float');
+    return f;
+  }
+
+  private intOp(x: Num, y: Num, op: string): PyObject {
+    const s = this.s;
+    if (typeof x === 'number' && typeof y === 'number') {
+      let r: number;
+      switch (op) {
+        case '+':
+          r = x + y;
+          break;
+        case '-':
+          r = x - y;
+          break;
+        case '*':
+          r = x * y;
+          break;
+        case '//':
+          if (y === 0) throw new ZeroDivisionError('integer division or modulo by zero');
+          r = Math.floor(x / y);
+          if (!(Math.abs(x) < 2 ** 52 && Math.abs(y) < 2 ** 52)) return this.bigOp(BigInt(x), BigInt(y), op);
+          break;
+        default:
+          if (y === 0) throw new ZeroDivisionError('integer modulo by zero');
+          r = x % y;
+          if (r !== 0 && r < 0 !== y < 0) r += y;
+          break;
+      }
+      if (Number.isSafeInteger(r)) return newInt(s, r === 0 ? 0 : r);
+      return this.bigOp(BigInt(x), BigInt(y), op);
+    }
+    return this.bigOp(BigInt(x), BigInt(y), op);
+  }
+
+  private bigOp(x: bigint, y: bigint, op: string): PyObject {
+    let r: bigint;
+    switch (op) {
+      case '+':
+        r = x + y;
+        break;
+      case '-':
+        r = x - y;
+        break;
+      case '*':
+        r = x * y;
+        break;
+      case '//':
+        if (y === 0n) throw new ZeroDivisionError('integer division or modulo by zero');
+        r = x / y;
+        if (x % y !== 0n && x < 0n !== y < 0n) r -= 1n;
+        break;
+      default:
+        if (y === 0n) throw new ZeroDivisionError('integer modulo by zero');
+        r = x % y;
+        if (r !== 0n && r < 0n !== y < 0n) r += y;
+    }
+    return newBigInt(this.s, r);
+  }
+
+  /** + and * on sequences (concatenation, repetition); anything else is a TypeError. */
+  private seqOp(a: PyObject, b: PyObject, ka: number, kb: number, op: string): PyObject {
+    const s = this.s;
+    if (op === '+' && ka === kb && (ka === K_STR || ka === K_LIST || ka === K_TUPLE)) {
+      if (ka === K_STR) return newStr(s, strValue(s, a) + strValue(s, b));
+      const items = [...this.itemsOf(a), ...this.itemsOf(b)];
+      return ka === K_LIST ? newList(s, items) : newTuple(s, items);
+    }
+    if (op === '*' && (ka === K_STR || ka === K_LIST || ka === K_TUPLE) && (kb === K_INT || kb === K_BOOL)) {
+      const n = Math.max(0, Number(intValue(s, b)));
+      if (ka === K_STR) return newStr(s, strValue(s, a).repeat(n));
+      const one = this.itemsOf(a);
+      const items: number[] = [];
+      for (let i = 0; i < n; i++) items.push(...one);
+      return ka === K_LIST ? newList(s, items) : newTuple(s, items);
+    }
+    throw new PyTypeError(`unsupported operand type(s) for ${op}: '${s.typeName(a)}' and '${s.typeName(b)}'`);
+  }
+
+  /* ---------------- comparison ---------------- */
+
+  lt(a: PyObject, b: PyObject): PyObject {
+    return this.order(a, b, '<') ? this.True : this.False;
+  }
+  le(a: PyObject, b: PyObject): PyObject {
+    return this.order(a, b, '<=') ? this.True : this.False;
+  }
+  gt(a: PyObject, b: PyObject): PyObject {
+    return this.order(a, b, '>') ? this.True : this.False;
+  }
+  ge(a: PyObject, b: PyObject): PyObject {
+    return this.order(a, b, '>=') ? this.True : this.False;
+  }
+
+  eq(a: PyObject, b: PyObject): PyObject {
+    this.enter();
+    this.s.check(a);
+    this.s.check(b);
+    return this.equal(a, b) ? this.True : this.False;
+  }
+
+  ne(a: PyObject, b: PyObject): PyObject {
+    this.enter();
+    this.s.check(a);
+    this.s.check(b);
+    return this.equal(a, b) ? this.False : this.True;
+  }
+
+  is(a: PyObject, b: PyObject): boolean {
+    this.enter();
+    return a === b;
+  }
+
+  truthy(o: PyObject): boolean {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    switch (s.kindOf(o)) {
+      case K_NONE:
+        return false;
+      case K_INT:
+      case K_BOOL:
+        return s.i32[(o >> 2) + 4] !== 0;
+      case K_FLOAT:
+        return floatValue(s, o) !== 0;
+      case K_STR:
+      case K_BYTES:
+      case K_TUPLE:
+      case K_LIST:
+      case K_DICT:
+      case K_SET:
+        return this.lenOf(o) > 0;
+      default:
+        return true;
+    }
+  }
+
+  private order(a: PyObject, b: PyObject, op: string): boolean {
+    this.enter();
+    this.s.check(a);
+    this.s.check(b);
+    const c = this.compare(a, b, op);
+    switch (op) {
+      case '<':
+        return c < 0;
+      case '<=':
+        return c <= 0;
+      case '>':
+        return c > 0;
+      default:
+        return c >= 0;
+    }
+  }
+
+  /** Three-way comparison for ordering (numbers, str, bytes, tuples and lists). NaN compares false. */
+  private compare(a: PyObject, b: PyObject, op: string): number {
+    const s = this.s;
+    const ka = s.kindOf(a);
+    const kb = s.kindOf(b);
+    const na = ka === K_INT || ka === K_BOOL || ka === K_FLOAT;
+    const nb = kb === K_INT || kb === K_BOOL || kb === K_FLOAT;
+    if (na && nb) {
+      const x = ka === K_FLOAT ? floatValue(s, a) : intValue(s, a);
+      const y = kb === K_FLOAT ? floatValue(s, b) : intValue(s, b);
+      if (x < y) return -1;
+      if (x > y) return 1;
+      return numbersEqual(x, y) ? 0 : NaN;
+    }
+    if (ka === kb && ka === K_STR) return strCompare(s, a, b);
+    if (ka === kb && ka === K_BYTES) {
+      const x = bytesValue(s, a);
+      const y = bytesValue(s, b);
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return x.length - y.length;
+    }
+    if (ka === kb && (ka === K_TUPLE || ka === K_LIST)) {
+      const x = this.itemsOf(a);
+      const y = this.itemsOf(b);
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        if (!this.equal(x[i]!, y[i]!)) return this.compare(x[i]!, y[i]!, op);
+      }
+      return x.length - y.length;
+    }
+    throw new PyTypeError(`'${op}' not supported between instances of '${s.typeName(a)}' and '${s.typeName(b)}'`);
+  }
+
+  /** == : numbers by value, str/bytes by content, sequences, dicts and sets item-wise, else identity. */
+  private equal(a: PyObject, b: PyObject): boolean {
+    if (a === b) return true;
+    const s = this.s;
+    const ka = s.kindOf(a);
+    const kb = s.kindOf(b);
+    if (ka !== kb || (ka !== K_LIST && ka !== K_DICT && ka !== K_SET)) return objectsEqual(s, a, b);
+    if (ka === K_LIST) {
+      const x = this.itemsOf(a);
+      const y = this.itemsOf(b);
+      return x.length === y.length && x.every((v, i) => this.equal(v, y[i]!));
+    }
+    if (ka === K_SET) {
+      if (setLength(s, a) !== setLength(s, b)) return false;
+      let all = true;
+      setForEach(s, a, (k) => {
+        if (all && !setContains(s, b, k)) all = false;
+      });
+      return all;
+    }
+    if (dictLength(s, a) !== dictLength(s, b)) return false;
+    let same = true;
+    dictForEach(s, a, (k, v) => {
+      if (!same) return;
+      const w = dictGetItem(s, b, k);
+      if (w === 0 || !this.equal(v, w)) same = false;
+    });
+    return same;
+  }
+
+  /* ---------------- reading back ---------------- */
+
+  toJS(o: PyObject): unknown {
+    this.enter();
+    this.s.check(o);
+    return this.js(o, new Set());
+  }
+
+  typeName(o: PyObject): string {
+    this.enter();
+    this.s.check(o);
+    return this.s.typeName(o);
+  }
+
+  private js(o: PyObject, open: Set<number>): unknown {
+    const s = this.s;
+    const kind = s.kindOf(o);
+    switch (kind) {
+      case K_NONE:
+        return null;
+      case K_BOOL:
+        return o === this.True;
+      case K_INT:
+        return intValue(s, o);
+      case K_FLOAT:
+        return floatValue(s, o);
+      case K_STR:
+        return strValue(s, o);
+      case K_BYTES:
+        return bytesValue(s, o);
+      case K_OBJECT:
+        return { __class__: 'object' };
+      case K_WEAKREF:
+        return { __class__: 'weakref' };
+      case K_TYPE:
+        return { __class__: 'type', __name__: s.nameOfType(o) };
+      default:
+        break;
+    }
+    if (kind >= NATIVE_BASE) {
+      const spec = nativeSpec(s, o);
+      return spec.toJS ? spec.toJS(s, o) : { __class__: s.typeName(o) };
+    }
+    if (open.has(o)) return '<cycle>';
+    open.add(o);
+    try {
+      switch (kind) {
+        case K_LIST:
+        case K_TUPLE:
+          return this.itemsOf(o).map((v) => this.js(v, open));
+        case K_DICT: {
+          const m = new Map<unknown, unknown>();
+          dictForEach(s, o, (k, v) => m.set(this.js(k, open), this.js(v, open)));
+          return m;
+        }
+        case K_SET: {
+          const out = new Set<unknown>();
+          setForEach(s, o, (k) => out.add(this.js(k, open)));
+          return out;
+        }
+        default: {
+          const out: Record<string, unknown> = { __class__: s.typeName(o) };
+          instanceForEachAttr(s, o, (name, v) => {
+            out[strValue(s, name)] = this.js(v, open);
+          });
+          return out;
+        }
+      }
+    } finally {
+      open.delete(o);
+    }
+  }
+
+  /* ---------------- GIL-visible work (the ThreadOps seam) ---------------- */
+
+  io(ms: number): void {
+    this.enter();
+    this.ops.io(ms);
+    this.s.syncIfGrown();
+  }
+
+  nativeCall(us: number): void {
+    this.enter();
+    this.ops.nativeCall(us);
+    this.s.syncIfGrown();
+  }
+
+  compute(n: number): void {
+    this.ops.compute(n);
+    this.s.syncIfGrown();
+  }
+
+  tick(): void {
+    this.ops.tick();
+    this.s.syncIfGrown();
+  }
+
+  /* ---------------- helpers ---------------- */
+
+  /** interned str for a name (a stable function, so no closure per call) */
+  private readonly internFn = (name: string): number => intern(this.s, name);
+
+  private checkAll(items: readonly PyObject[]): void {
+    if (!Array.isArray(items)) throw new PyTypeError('expected an array of object handles');
+    for (let i = 0; i < items.length; i++) this.s.check(items[i]!);
+  }
+
+  private expectKind(o: PyObject, kind: number, method: string): void {
+    if (this.s.kindOf(o) !== kind) {
+      throw new AttributeError(`'${this.s.typeName(o)}' object has no attribute '${method}'`);
+    }
+  }
+
+  private expectName(name: string): void {
+    if (typeof name !== 'string') throw new PyTypeError(`attribute name must be string, not '${typeof name}'`);
+  }
+
+  /** A sequence index from a JS number or an int object. */
+  private indexArg(key: PyObject | number): number {
+    const s = this.s;
+    if (typeof key !== 'number') throw new PyTypeError('indices must be integers');
+    if (isJsIndex(s, key)) {
+      if (!Number.isInteger(key)) throw new PyTypeError('indices must be integers, not float');
+      return key;
+    }
+    s.check(key);
+    const k = s.kindOf(key);
+    if (k !== K_INT && k !== K_BOOL) throw new PyTypeError(`list indices must be integers or slices, not ${s.typeName(key)}`);
+    const v = intValue(s, key);
+    if (typeof v === 'bigint') throw new IndexError("cannot fit 'int' into an index-sized integer");
+    return v;
+  }
+
+  /** Run fn with a key object: the handle itself, or a temporary int for a JS number. */
+  private withKey(key: PyObject | number, fn: (k: number) => void): void {
+    const s = this.s;
+    if (typeof key === 'number' && isJsIndex(s, key)) {
+      const k = newInt(s, toIntegerValue(key));
+      try {
+        fn(k);
+      } finally {
+        s.decref(k);
+      }
+      return;
+    }
+    s.check(key);
+    fn(key);
+  }
+
+  private dictGet(d: PyObject, key: PyObject | number): PyObject {
+    const s = this.s;
+    let v = 0;
+    let missing = 0;
+    this.withKey(key, (k) => {
+      v = dictGetItem(s, d, k);
+      if (v === 0) missing = k;
+    });
+    if (v === 0) {
+      throw new KeyError(typeof key === 'number' && isJsIndex(s, key) ? String(key) : this.repr(missing));
+    }
+    s.incref(v);
+    return v;
+  }
+
+  private itemsOf(o: PyObject): number[] {
+    const s = this.s;
+    const out: number[] = [];
+    if (s.kindOf(o) === K_LIST) for (let i = 0, n = listLength(s, o); i < n; i++) out.push(listItem(s, o, i));
+    else for (let i = 0, n = tupleLength(s, o); i < n; i++) out.push(tupleItem(s, o, i));
+    return out;
+  }
+
+  /** repr() for error messages (KeyError shows the key's repr, as Python). */
+  repr(o: PyObject): string {
+    const s = this.s;
+    switch (s.kindOf(o)) {
+      case K_NONE:
+        return 'None';
+      case K_BOOL:
+        return o === this.True ? 'True' : 'False';
+      case K_INT:
+        return String(intValue(s, o));
+      case K_FLOAT: {
+        const v = floatValue(s, o);
+        return Number.isInteger(v) ? v.toFixed(1) : String(v);
+      }
+      case K_STR: {
+        const v = strValue(s, o);
+        return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/'/g, "\\'")}'`;
+      }
+      case K_TUPLE: {
+        const items = this.itemsOf(o).map((v) => this.repr(v));
+        return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+      }
+      default:
+        return `<${s.typeName(o)} object at 0x${o.toString(16)}>`;
+    }
+  }
+
+  /** Is t a heap class (made by py.newClass)? */
+  isClass(t: PyObject): boolean {
+    return this.s.kindOf(t) === K_TYPE && isHeapType(this.s, t);
+  }
+}
+
+function floatOp(x: number, y: number, op: string): number {
+  switch (op) {
+    case '+':
+      return x + y;
+    case '-':
+      return x - y;
+    case '*':
+      return x * y;
+    case '//':
+      if (y === 0) throw new ZeroDivisionError('float floor division by zero');
+      return Math.floor(x / y);
+    default: {
+      if (y === 0) throw new ZeroDivisionError('float modulo');
+      let r = x % y;
+      if (r !== 0 && r < 0 !== y < 0) r += y;
+      else if (r === 0) r = y < 0 ? -0 : 0;
+      return r;
+    }
+  }
+}
+
+function utf8(str: string): Uint8Array {
+  const out: number[] = [];
+  for (const ch of str) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
+}

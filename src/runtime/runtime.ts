@@ -1,0 +1,148 @@
+/*
+ * The Runtime: one shared buffer holding a whole Python process, as one JS thread sees it.
+ * ======================================================================================
+ *
+ * `Runtime.create(opts)` makes the process: it resolves the configuration (python profile plus
+ * overrides, config.ts), lays out and creates the growable SharedArrayBuffer (heap/layout.ts),
+ * writes the config line of its header, initialises the allocator (Heap.create) and the object
+ * space: builtin types, None/True/False, the small ints and the other statics in the RUNTIME
+ * STATE region (objects/statics.ts documents those words), the GC lists in the GC STATE region
+ * (gc/lists.ts), the interned-strings dict.
+ *
+ * `Runtime.attach(sab)` is what a worker does with the same buffer: it reads the layout from the
+ * header, the config from the config line, attaches a Heap handle and an ObjectSpace (JS caches
+ * only) and checks that the statics are there. Creator and workers then share every object.
+ *
+ * `rt.mainThread()` gives the `py` of the calling JS thread, with the single-thread ThreadOps
+ * until a thread host is plugged in (`rt.pyFor(ops)` builds a `py` for a thread state of the GIL
+ * layer). `rt.heap` is the allocator's report surface: `debugmallocstats()`, and `verifyHeap()`
+ * which also checks the objects (objects/verify.ts).
+ *
+ * Core file: no Node imports.
+ */
+
+import { ConfigError } from '../errors.ts';
+import { Heap } from '../heap/heap.ts';
+import { computeLayout, createBuffer, Memory, readLayout, type Layout } from '../heap/layout.ts';
+import { allocStateBytes } from '../heap/state.ts';
+import type { MallocStats } from '../heap/stats.ts';
+import { checkObjectSpace, initObjectSpace } from '../objects/statics_init.ts';
+import { ObjectSpace } from '../objects/space.ts';
+import { verifyObjects } from '../objects/verify.ts';
+import {
+  readConfig,
+  resolveConfig,
+  writeConfig,
+  type ConfigOverrides,
+  type PythonProfile,
+  type RuntimeConfig,
+} from './config.ts';
+import { PyImpl, singleThreadOps, trackingGcModule, type GcModuleFactory, type ThreadOps } from './py.ts';
+
+export interface RuntimeOptions extends ConfigOverrides {
+  /** maximum size of the shared buffer (default 1 GiB) */
+  maxHeapBytes?: number;
+  /** the Python profile ('2.7', '3.11', '3.13', '3.13t'); same as `python` */
+  profile?: PythonProfile;
+  /** thread table slots (default 64) */
+  maxThreads?: number;
+  /** timeline events per thread (default 16384) */
+  traceEvents?: number;
+}
+
+/** The allocator as the runtime exposes it: reports and checks. */
+export interface RuntimeHeap {
+  /** sys._debugmallocstats(): CPython's text and figures */
+  debugmallocstats(): MallocStats;
+  /** the allocator's invariants AND the objects' (no live object with count <= 0, no container
+   *  referencing a freed block, GC lists well linked); empty when all is sound */
+  verifyHeap(): string[];
+  liveBlockCount(): number;
+  isLiveBlock(p: number): boolean;
+  forEachLiveBlock(cb: (p: number, usableSize: number) => void): void;
+}
+
+export class Runtime {
+  readonly mem: Memory;
+  readonly layout: Layout;
+  readonly config: RuntimeConfig;
+  /** the allocator handle of this JS thread */
+  readonly allocator: Heap;
+  /** this JS thread's object space (views, caches, hook tables) */
+  readonly space: ObjectSpace;
+  readonly heap: RuntimeHeap;
+  /** the gc module factory every py of this runtime gets (the collector replaces it) */
+  gcFactory: GcModuleFactory = trackingGcModule;
+  private main: PyImpl | null = null;
+
+  private constructor(mem: Memory, layout: Layout, config: RuntimeConfig, allocator: Heap) {
+    this.mem = mem;
+    this.layout = layout;
+    this.config = config;
+    this.allocator = allocator;
+    this.space = new ObjectSpace(mem, layout, allocator, config, config.gil === 'none');
+    const space = this.space;
+    this.heap = {
+      debugmallocstats: () => allocator.debugmallocstats(),
+      verifyHeap: () => [...allocator.verifyHeap(), ...verifyObjects(space)],
+      liveBlockCount: () => allocator.liveBlockCount(),
+      isLiveBlock: (p) => allocator.isLiveBlock(p),
+      forEachLiveBlock: (cb) => allocator.forEachLiveBlock(cb),
+    };
+  }
+
+  /** Make a new process: buffer, config, heap, statics. */
+  static create(opts: RuntimeOptions = {}): Runtime {
+    const { maxHeapBytes, profile, maxThreads, traceEvents, ...overrides } = opts;
+    if (profile !== undefined && overrides.python !== undefined && profile !== overrides.python) {
+      throw new ConfigError(`profile '${profile}' and python '${overrides.python}' disagree`);
+    }
+    const config = resolveConfig({ ...overrides, python: overrides.python ?? profile });
+    const layout = computeLayout(
+      { profile: config.heapProfile, maxBytes: maxHeapBytes, maxThreads, traceEvents },
+      allocStateBytes,
+    );
+    const mem = createBuffer(layout);
+    writeConfig(mem, config);
+    const rt = new Runtime(mem, layout, config, Heap.create(mem, layout));
+    rt.space.sync();
+    initObjectSpace(rt.space);
+    return rt;
+  }
+
+  /** Join a process made by Runtime.create (in a worker). */
+  static attach(sab: SharedArrayBuffer): Runtime {
+    const mem = new Memory(sab);
+    const layout = readLayout(mem);
+    const config = readConfig(mem, layout.geometry.profile);
+    const rt = new Runtime(mem, layout, config, Heap.attach(mem, layout));
+    checkObjectSpace(rt.space);
+    return rt;
+  }
+
+  get sab(): SharedArrayBuffer {
+    return this.mem.sab;
+  }
+
+  /** The `py` of the calling JS thread (single-thread ThreadOps until a thread host binds one). */
+  mainThread(): PyImpl {
+    if (this.main === null) this.main = new PyImpl(this, singleThreadOps(this.config), this.gcFactory);
+    return this.main;
+  }
+
+  /** A `py` for this JS thread driven by a thread state of the GIL layer. */
+  pyFor(ops: ThreadOps): PyImpl {
+    this.main = new PyImpl(this, ops, this.gcFactory);
+    return this.main;
+  }
+
+  /** heap + object checks (same as rt.heap.verifyHeap()). */
+  verifyHeap(): string[] {
+    return this.heap.verifyHeap();
+  }
+}
+
+/** The library entry: a runtime for the calling JS thread. */
+export function createRuntime(opts: RuntimeOptions = {}): Runtime {
+  return Runtime.create(opts);
+}
