@@ -1,0 +1,54 @@
+/*
+ * No GIL: the free-threaded build (PEP 703, CPython 3.13t).
+ *
+ * take and drop do nothing: every thread runs Python code at once, truly in parallel. What the
+ * GIL used to protect must now protect itself: reference counts become atomic (the runtime picks
+ * the 'atomic' refcount strategy with this policy), container mutation takes a per-object lock,
+ * and the allocator is wrapped with a lock of its own. CPython 3.13t gives each thread its own
+ * mimalloc heap instead; a single heap lock is the simple first step, and it makes the cost of
+ * sharing one allocator visible.
+ *
+ * The heap lock is a futex mutex in the GIL block (heap_lock). Hold it only around allocator
+ * calls: never across a blocking wait or an eval breaker poll, and never while stopping the world
+ * (a thread waiting for it would never reach a safe point).
+ */
+
+import { G_HEAP_LOCK } from './block.ts';
+import { Mutex } from './mutex.ts';
+import type { DropReason, GilHost, GilPolicy } from './policy.ts';
+import type { WaitGuard } from './wait.ts';
+
+class NoGil implements GilPolicy {
+  readonly name = 'none' as const;
+  readonly exclusive = false;
+  readonly heapLock: Mutex;
+
+  constructor(host: GilHost) {
+    this.heapLock = new Mutex(host.block.mem.i32, host.block.word(G_HEAP_LOCK));
+  }
+
+  take(_slot: number, _guard: WaitGuard): boolean {
+    return false;
+  }
+
+  drop(_slot: number, _reason: DropReason, _guard: WaitGuard): void {}
+
+  checkInterval(): number {
+    return 0;
+  }
+}
+
+export function noGil(host: GilHost): GilPolicy {
+  return new NoGil(host);
+}
+
+/** Run `fn` under the heap lock (or straight away when there is none, under a GIL). */
+export function withHeapLock<T>(lock: Mutex | null, fn: () => T): T {
+  if (lock === null) return fn();
+  lock.lock();
+  try {
+    return fn();
+  } finally {
+    lock.unlock();
+  }
+}
