@@ -16,14 +16,16 @@
  *                   line 0: magic, layout version, geometry (alignment, pool, arena), limits
  *                   line 1: region offsets (this map, as numbers)
  *                   line 2: runtime config (python profile, gil policy, refcount, intervals)
- *   512           GIL BLOCK                   1 KiB          src/gil (locked, last_holder,
- *                                                            switch_number, mutex, cond,
- *                                                            switch_cond, global metrics; each
- *                                                            hot field on its own 64 B line)
- *   1.5 KiB       THREAD TABLE                maxThreads     src/runtime (one PyThreadState
- *                   [0] [1] ... [maxThreads-1] x 2 KiB       per slot: eval breaker line,
- *                                                            status, per-thread GIL metrics,
- *                                                            wait-time histogram)
+ *   512           GIL BLOCK                   1 KiB          src/gil (word map: gil/block.ts)
+ *                   line 0 mutex | 1 cond | 2 switch_mutex | 3 switch_cond
+ *                   line 4 locked, last_holder, switch_number, held_ms | 5 drop_request_at
+ *                   line 6 interval, check interval, watchdog limit, buffer id, work calibration
+ *                   line 7 waiter stats | 8-9 fifo tickets | 10 heap lock (no GIL)
+ *                   line 11 abort, failed slot | 12-13 stop-the-world | 14-15 spare
+ *   1.5 KiB       THREAD TABLE                maxThreads     src/runtime (word map:
+ *                   [0] [1] ... [maxThreads-1] x 2 KiB       runtime/threadstate.ts)
+ *                   per slot, line 0 eval breaker | 1 attach state | 2 status, blocked-on
+ *                   3 wake words | 4-5 name | 6-13 metrics | 14-21 wait histogram | 22 trace head
  *   +             TRACE RINGS                 maxThreads x   each thread its own ring of
  *                                             traceEvents    timeline events (16 B each)
  *                                             x 16 B
