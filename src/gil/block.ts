@@ -87,14 +87,37 @@ export const G_POLICY_SCRATCH = line(14);
 /** Words in the block; a field past this would spill into the thread table. */
 export const GIL_BLOCK_WORDS = GIL_BLOCK_BYTES / 4;
 
+/**
+ * Fixed-length views over the fixed regions (header, GIL block, thread table, trace rings, ...,
+ * everything below the slot space). They never move when the buffer grows, and V8 makes
+ * Atomics on a fixed-length view several times cheaper than on a length-tracking one: the eval
+ * breaker poll uses these.
+ */
+export interface FixedViews {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+}
+
+export function fixedViews(mem: Memory, layout: Layout): FixedViews {
+  return {
+    i32: new Int32Array(mem.sab, 0, layout.slotsOff >> 2),
+    f64: new Float64Array(mem.sab, 0, layout.slotsOff >> 3),
+  };
+}
+
 /** Index helpers: the block's words as Int32Array / Float64Array indices. */
 export class GilBlock {
   readonly mem: Memory;
   readonly base: number;
+  /** fixed-length views (see fixedViews) */
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
 
-  constructor(mem: Memory, layout: Layout) {
+  constructor(mem: Memory, layout: Layout, views: FixedViews = fixedViews(mem, layout)) {
     this.mem = mem;
     this.base = layout.gilOff >> 2;
+    this.i32 = views.i32;
+    this.f64 = views.f64;
   }
 
   /** Int32Array index of word `w`. */
@@ -103,24 +126,24 @@ export class GilBlock {
   }
 
   /** Float64Array index of the double starting at word `w` (w even). */
-  f64(w: number): number {
+  f64Index(w: number): number {
     return (this.base + w) >> 1;
   }
 
   load(w: number): number {
-    return Atomics.load(this.mem.i32, this.base + w);
+    return Atomics.load(this.i32, this.base + w);
   }
 
   store(w: number, v: number): void {
-    Atomics.store(this.mem.i32, this.base + w, v);
+    Atomics.store(this.i32, this.base + w, v);
   }
 
   getF64(w: number): number {
-    return this.mem.f64[(this.base + w) >> 1]!;
+    return this.f64[(this.base + w) >> 1]!;
   }
 
   setF64(w: number, v: number): void {
-    this.mem.f64[(this.base + w) >> 1] = v;
+    this.f64[(this.base + w) >> 1] = v;
   }
 }
 
@@ -135,7 +158,7 @@ export interface GilBlockInit {
 
 /** Zero the block and write its configuration words. Done once, by the buffer's creator. */
 export function initGilBlock(block: GilBlock, init: GilBlockInit): void {
-  block.mem.i32.fill(0, block.base, block.base + GIL_BLOCK_WORDS);
+  block.i32.fill(0, block.base, block.base + GIL_BLOCK_WORDS);
   block.store(G_LAST_HOLDER, NO_THREAD);
   block.store(G_FIFO_HOLDER, NO_THREAD);
   block.store(G_STW_REQUESTER, NO_THREAD);

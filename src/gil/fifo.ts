@@ -30,7 +30,7 @@ class FifoGil implements GilPolicy {
     const b = host.block;
     this.host = host;
     this.b = b;
-    this.i32 = b.mem.i32;
+    this.i32 = b.i32;
     this.nextTicket = b.word(G_NEXT_TICKET);
     this.nowServing = b.word(G_NOW_SERVING);
     this.stats = new WaitStats(b, host.clock);

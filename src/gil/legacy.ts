@@ -38,7 +38,7 @@ class LegacyGil implements GilPolicy {
     const b = host.block;
     this.host = host;
     this.b = b;
-    this.i32 = b.mem.i32;
+    this.i32 = b.i32;
     this.locked = b.word(G_LOCKED);
     this.mutex = new Mutex(this.i32, b.word(G_MUTEX));
     this.cond = new Cond(this.i32, b.word(G_COND));

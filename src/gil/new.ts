@@ -59,7 +59,7 @@ class NewGil implements GilPolicy {
     const b = host.block;
     this.host = host;
     this.b = b;
-    this.i32 = b.mem.i32;
+    this.i32 = b.i32;
     this.locked = b.word(G_LOCKED);
     this.lastHolder = b.word(G_LAST_HOLDER);
     this.switchNumber = b.word(G_SWITCH_NUMBER);

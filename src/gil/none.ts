@@ -24,7 +24,7 @@ class NoGil implements GilPolicy {
   readonly heapLock: Mutex;
 
   constructor(host: GilHost) {
-    this.heapLock = new Mutex(host.block.mem.i32, host.block.word(G_HEAP_LOCK));
+    this.heapLock = new Mutex(host.block.i32, host.block.word(G_HEAP_LOCK));
   }
 
   take(_slot: number, _guard: WaitGuard): boolean {

@@ -17,7 +17,7 @@ export class WaitStats {
 
   constructor(block: GilBlock, clock: () => number) {
     this.block = block;
-    this.mutex = new Mutex(block.mem.i32, block.word(G_STATS_MUTEX));
+    this.mutex = new Mutex(block.i32, block.word(G_STATS_MUTEX));
     this.clock = clock;
   }
 

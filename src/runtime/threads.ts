@@ -37,6 +37,7 @@ import {
   G_SWITCH_COND,
   GilBlock,
   NO_THREAD,
+  fixedViews,
   initGilBlock,
 } from '../gil/block.ts';
 import { now } from '../gil/clock.ts';
@@ -98,6 +99,9 @@ export class ThreadSystem {
   readonly config: RuntimeConfig;
   readonly block: GilBlock;
   readonly policy: GilPolicy;
+  /** fixed-length views over the fixed regions (GIL block, thread table, rings): fast atomics */
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
   readonly clock: () => number = now;
   readonly hooks: ThreadHooks = {};
   /** ThreadStates bound in this JS thread, by slot. */
@@ -110,17 +114,21 @@ export class ThreadSystem {
     this.mem = mem;
     this.layout = layout;
     this.config = config;
-    this.block = new GilBlock(mem, layout);
+    const views = fixedViews(mem, layout);
+    this.i32 = views.i32;
+    this.f64 = views.f64;
+    this.block = new GilBlock(mem, layout, views);
+    const i32 = this.i32;
     const host: GilHost = {
       block: this.block,
       clock: this.clock,
       requestDrop: (holder, requester) => this.requestDrop(holder, requester),
       clearDropRequest: (slot) => {
-        Atomics.and(mem.i32, slotWord(layout, slot, T_BREAKER), ~DROP_REQUEST);
+        Atomics.and(i32, slotWord(layout, slot, T_BREAKER), ~DROP_REQUEST);
       },
     };
     this.policy = createPolicy(config.gil, host);
-    this.stwMutex = new Mutex(mem.i32, this.block.word(G_STW_MUTEX));
+    this.stwMutex = new Mutex(i32, this.block.word(G_STW_MUTEX));
   }
 
   /** Initialise the GIL block and the thread table of a new buffer (the creator, once). */
@@ -159,8 +167,7 @@ export class ThreadSystem {
    * starts STARTING and DETACHED; if the run already aborted, its breaker starts with ABORT.
    */
   claimSlot(name: string, parent: number = this.current?.slot ?? NO_THREAD): number {
-    const { mem, layout } = this;
-    const i32 = mem.i32;
+    const { mem, layout, i32 } = this;
     for (let s = 0; s < layout.maxThreads; s++) {
       const st = slotWord(layout, s, T_STATUS);
       if (Atomics.load(i32, st) !== ST_FREE) continue;
@@ -205,7 +212,7 @@ export class ThreadSystem {
 
   /** A claimed slot whose thread could not be started: mark it failed so joiners return. */
   failSlot(slot: number): void {
-    const i32 = this.mem.i32;
+    const i32 = this.i32;
     Atomics.store(i32, slotWord(this.layout, slot, T_ATTACH), GONE);
     Atomics.store(i32, slotWord(this.layout, slot, T_STATUS), ST_FAILED);
     Atomics.notify(i32, slotWord(this.layout, slot, T_STATUS));
@@ -213,7 +220,7 @@ export class ThreadSystem {
 
   /** Status code of a slot (see ST_* in threadstate.ts). */
   statusOf(slot: number): number {
-    return Atomics.load(this.mem.i32, slotWord(this.layout, slot, T_STATUS));
+    return Atomics.load(this.i32, slotWord(this.layout, slot, T_STATUS));
   }
 
   nameOf(slot: number): string {
@@ -231,7 +238,7 @@ export class ThreadSystem {
 
   private requestDrop(holder: number, requester: number): void {
     if (holder < 0 || holder >= this.layout.maxThreads) return;
-    Atomics.or(this.mem.i32, slotWord(this.layout, holder, T_BREAKER), DROP_REQUEST);
+    Atomics.or(this.i32, slotWord(this.layout, holder, T_BREAKER), DROP_REQUEST);
     this.bound.get(requester)?.noteDropRequest(holder);
   }
 
@@ -242,7 +249,7 @@ export class ThreadSystem {
    * wake every sleeper so blocked threads see it within one wait slice at most.
    */
   abortAll(failedSlot: number): void {
-    const i32 = this.mem.i32;
+    const i32 = this.i32;
     Atomics.compareExchange(i32, this.block.word(G_FAILED_SLOT), 0, failedSlot + 1);
     Atomics.store(i32, this.block.word(G_ABORT), 1);
     for (let s = 0; s < this.layout.maxThreads; s++) {
@@ -293,8 +300,7 @@ export class ThreadSystem {
         if (!this.stwMutex.lockTimed(Infinity, ts)) ts.raise();
       });
     }
-    const { mem, layout, block } = this;
-    const i32 = mem.i32;
+    const { layout, block, i32 } = this;
     block.store(G_STW_REQUESTED, 1);
     block.store(G_STW_REQUESTER, ts.slot);
     Atomics.add(i32, block.word(G_STW_COUNT), 1);
@@ -311,8 +317,7 @@ export class ThreadSystem {
 
   /** One pass: suspend detached threads, ask attached ones to park. True when all are stopped. */
   private parkDetachedThreads(requester: number): boolean {
-    const { mem, layout } = this;
-    const i32 = mem.i32;
+    const { layout, i32 } = this;
     let running = 0;
     for (let s = 0; s < layout.maxThreads; s++) {
       if (s === requester || !isLive(this.statusOf(s))) continue;
@@ -330,8 +335,7 @@ export class ThreadSystem {
 
   /** Resume every suspended thread. */
   startTheWorld(_ts: ThreadState): void {
-    const { mem, layout, block } = this;
-    const i32 = mem.i32;
+    const { layout, block, i32 } = this;
     block.store(G_STW_REQUESTED, 0);
     block.store(G_STW_REQUESTER, NO_THREAD);
     for (let s = 0; s < layout.maxThreads; s++) {
@@ -348,8 +352,8 @@ export class ThreadSystem {
 
   /** A thread parked (or left): wake the stop-the-world requester to re-count. */
   notifyParked(): void {
-    Atomics.add(this.mem.i32, this.block.word(G_STW_EVENT), 1);
-    Atomics.notify(this.mem.i32, this.block.word(G_STW_EVENT));
+    Atomics.add(this.i32, this.block.word(G_STW_EVENT), 1);
+    Atomics.notify(this.i32, this.block.word(G_STW_EVENT));
   }
 
   /* ================= sys settings kept in the GIL block ================= */

@@ -214,8 +214,8 @@ export class ThreadState implements WaitGuard {
     this.sys = sys;
     this.slot = slot;
     this.name = name;
-    this.i32 = mem.i32;
-    this.f64 = mem.f64;
+    this.i32 = sys.i32;
+    this.f64 = sys.f64;
     this.breaker = slotWord(layout, slot, T_BREAKER);
     this.attachWord = slotWord(layout, slot, T_ATTACH);
     this.statusWord = slotWord(layout, slot, T_STATUS);

@@ -182,3 +182,23 @@ export function ioBound(py: ThreadPy, k: number): number {
   for (let i = 0; i < k; i++) py.io(0);
   return performance.now() - t0;
 }
+
+/** I/O calls that complete at once, for `ms` of wall time; returns how many it made. */
+export function ioFor(py: ThreadPy, ms: number): number {
+  const end = performance.now() + ms;
+  let k = 0;
+  while (performance.now() < end) {
+    py.io(0);
+    py.tick();
+    k++;
+  }
+  return k;
+}
+
+/** `k` I/O calls of `ms` each. */
+export function ioCalls(py: ThreadPy, k: number, ms: number): void {
+  for (let i = 0; i < k; i++) {
+    py.io(ms);
+    py.tick();
+  }
+}
