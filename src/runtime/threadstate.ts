@@ -225,6 +225,8 @@ export class ThreadState implements WaitGuard {
     this.ringOff = ringOffset(layout.traceOff, layout.traceEvents, slot);
     this.ringCap = layout.traceEvents;
     this.workPerBytecode = sys.block.getF64(G_WORK_PER_BYTECODE);
+    const interval = sys.policy.checkInterval();
+    if (interval > 0) this.checkAt = interval;
   }
 
   /* ================= the eval breaker ================= */
@@ -276,6 +278,12 @@ export class ThreadState implements WaitGuard {
   /** Ask for a collection at this thread's next poll (CPython's _Py_ScheduleGC). */
   scheduleGc(): void {
     Atomics.or(this.i32, this.breaker, GC_SCHEDULED);
+  }
+
+  /** Restart the tick countdown (2.7's sys.setcheckinterval sets _Py_Ticker to the new value). */
+  resetTicker(): void {
+    const interval = this.sys.policy.checkInterval();
+    this.checkAt = this.bytecodes + (interval > 0 ? interval : FLUSH_EVERY);
   }
 
   /** Write the local bytecode count to the slot. */

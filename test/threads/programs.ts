@@ -202,3 +202,8 @@ export function ioCalls(py: ThreadPy, k: number, ms: number): void {
     py.tick();
   }
 }
+
+/** Sleep 2 ms at a time until the word at `stop` is set. */
+export function sleepUntil(py: ThreadPy, stop: number): void {
+  while (Atomics.load(py.mem.i32, stop >> 2) === 0) py.time.sleep(2);
+}

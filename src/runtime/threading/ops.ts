@@ -87,7 +87,10 @@ export function createThreadOps(ts: ThreadState, natives: NativeObjects, starter
     queue: queueModule(ts, natives),
     setswitchinterval: (s) => sys.setswitchinterval(s),
     getswitchinterval: () => sys.getswitchinterval(),
-    setcheckinterval: (n) => sys.setcheckinterval(n),
+    setcheckinterval(n) {
+      sys.setcheckinterval(n);
+      ts.resetTicker();
+    },
     getcheckinterval: () => sys.getcheckinterval(),
     heapLock: sys.policy.heapLock,
     threadState: ts,
