@@ -29,9 +29,11 @@
  *   +             TRACE RINGS                 maxThreads x   each thread its own ring of
  *                                             traceEvents    timeline events (16 B each)
  *                                             x 16 B
- *   +             ALLOCATOR STATE             allocStateBytes  src/heap (usedpools, usable_arenas,
- *                                             (computed)     nfp2lasta, arena objects, segment
- *                                                            map, raw allocator bins, counters)
+ *   +             ALLOCATOR STATE             allocStateBytes src/heap (word map: heap/state.ts)
+ *                   line 0 scalars (usable_arenas, unused_arena_objects, arena counters, slot
+ *                   space, raw counters) | line 2+ usedpools rings | nfp2lasta | TLSF bitmaps
+ *                   and lists | arena objects | segment map (one entry per slot) | live-block
+ *                   bitmap (1 bit per ALIGNMENT of slot space: maxBytes/128 in 3.11, /64 legacy)
  *   +             GC STATE                    256 KiB        src/gc (generations, counts,
  *                                                            thresholds, stats, collection log)
  *   +             RUNTIME STATE               64 KiB         src/runtime + src/objects (type
