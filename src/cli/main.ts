@@ -96,16 +96,26 @@ function reportError(io: Io, e: unknown, command: string | undefined): number {
 }
 
 /** The process's Io: real streams, the real runtime. */
-export function processIo(): Io {
+export function processIo(): Io & { shutdown(): Promise<void> } {
+  let engines: typeof import('../scenario/engine-runtime.ts') | undefined;
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),
-    engine: async (): Promise<EngineFactory> => (await import('../scenario/engine-runtime.ts')).createRuntimeEngine,
+    engine: async (): Promise<EngineFactory> => {
+      engines ??= await import('../scenario/engine-runtime.ts');
+      return engines.createRuntimeEngine;
+    },
+    shutdown: async () => engines?.shutdownEngines(),
   };
 }
 
-/** Run as the process's command: set the exit code, let stdout drain. */
+/** Run as the process's command: set the exit code, stop the workers, let stdout drain. */
 export async function cli(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  process.exitCode = await main(argv, processIo());
+  const io = processIo();
+  try {
+    process.exitCode = await main(argv, io);
+  } finally {
+    await io.shutdown();
+  }
 }

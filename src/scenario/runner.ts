@@ -55,7 +55,7 @@ export interface RunOptions {
 }
 
 export const DEFAULT_TRACE_EVENTS = 16384;
-export const DEFAULT_HEAP_SAMPLE_MS = 5;
+export const DEFAULT_HEAP_SAMPLE_MS = 10;
 /** thread-table slots beyond the scenario's threads (the main thread, a margin) */
 const SPARE_THREADS = 2;
 
