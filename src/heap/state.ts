@@ -375,7 +375,13 @@ export function usedpoolsHead(usedpools: number, i: number): number {
 
 /** Write a fresh allocator state into the region (the buffer's other regions are untouched). */
 export function initAllocState(st: HeapState): void {
-  st.u8.fill(0, st.base, st.base + st.layout.allocStateBytes);
+  const bitmapOff = st.bitmapWord << 2;
+  st.u8.fill(0, st.base, bitmapOff);
+  // The bitmap is large (maxBytes / 128) and, in a fresh buffer, already zero: clear only what
+  // is set, so that its untouched pages stay untouched.
+  const i32 = st.i32;
+  const end = (st.base + st.layout.allocStateBytes) >> 2;
+  for (let w = st.bitmapWord; w < end; w++) if (i32[w] !== 0) i32[w] = 0;
   initUsedpools(st.i32, st.usedpoolsShared, st.geometry);
   st.set(S_MAGIC, STATE_MAGIC);
 }

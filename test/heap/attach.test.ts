@@ -19,9 +19,9 @@ interface Reply {
 }
 
 function runWorker(workerData: unknown): Promise<Reply> {
-  // Node 20.20 ignores `--import` in a worker's execArgv (checked: an --import of a data: URL
-  // that logs never runs), so the entry is a bootstrap that registers tsx's loader hooks in the
-  // worker and then imports the TypeScript file.
+  // On Node 20.20 a plain Worker given execArgv ['--import', 'tsx'] still failed to import .ts
+  // files here (ERR_UNKNOWN_FILE_EXTENSION, even for a late dynamic import), so the entry is a
+  // bootstrap that registers tsx's loader hooks in the worker, then imports the TypeScript file.
   const entry = new URL('./attach.worker.ts', import.meta.url).href;
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
   const worker = new Worker(bootstrap, { eval: true, workerData });
