@@ -22,6 +22,16 @@
  * worker, typically) over an initialised one, and both see the same blocks.
  *
  * Pointers are byte offsets into the buffer, aligned to ALIGNMENT; 0 is NULL.
+ *
+ * Views: the heap reads the buffer through fixed-length views (layout.ts, "Fast views"), which
+ * cover the buffer as it was when they were made. Any thread may grow the buffer (carving a slot),
+ * so before following a pointer into a slot the heap checks it against its views: the malloc fast
+ * path compares the pool it is about to use with `viewEnd`, free compares p with `viewSpan`, and
+ * every slow path starts with `syncIfGrown()` (one load of the shared slot count).
+ *
+ * A Heap IS its thread's HeapState (the class chain is HeapState <- Pymalloc <- Heap), so the
+ * fast paths read one object; HeapState's fields (views, offsets, constants) are public for the
+ * allocator's own files and tests, not part of the contract for the layers above.
  */
 
 import { InvalidFree, MemoryError } from '../errors.ts';

@@ -356,7 +356,11 @@ export class HeapState {
   }
 }
 
-/** Set up the usedpools rings at `usedpools`: every ring empty (its head points at itself). */
+/**
+ * Set up the usedpools rings at `usedpools` (usedpoolsBytes(g) bytes): every ring empty (its head
+ * points at itself). The 16 bytes before `usedpools` belong to the class-0 sentinel's unused
+ * fields and are never read or written, so they may hold anything.
+ */
 export function initUsedpools(i32: Int32Array, usedpools: number, g: Geometry): void {
   for (let i = 0; i < g.NB_SMALL_SIZE_CLASSES; i++) {
     const head = usedpoolsHead(usedpools, i);
