@@ -96,28 +96,32 @@ export class Pymalloc extends HeapState {
    * rings at `usedpools`. Returns the block, marked live, or 0 when no arena could be had.
    */
   protected pymallocAlloc(usedpools: number, nbytes: number): number {
-    let i32 = this.i32;
+    const i32 = this.i32;
     const size = (nbytes - 1) >> this.alignShift;
     const pool = i32[(usedpools + (size << USEDPOOLS_CLASS_SHIFT)) >> 2];
-    if (pool >= this.viewEnd) {
-      this.sync(); // another thread carved the arena of this pool after our views were made
-      i32 = this.i32;
-    }
+    if (pool >= this.viewEnd) return this.pymallocAllocAfterSync(usedpools, nbytes);
     const pw = pool >> 2;
-    let bp: number;
-    if (pool !== i32[pw + W_NEXTPOOL]) {
-      i32[pw + W_COUNT]++;
-      bp = i32[pw + W_FREEBLOCK];
-      const next = i32[bp >> 2];
-      i32[pw + W_FREEBLOCK] = next;
-      if (next === 0) poolExtend(this, pool, size);
-    } else {
-      bp = allocateFromNewPool(this, usedpools, size);
-      if (bp === 0) return 0;
-      i32 = this.i32;
-    }
+    if (pool === i32[pw + W_NEXTPOOL]) return this.pymallocAllocFromNewPool(usedpools, size);
+    i32[pw + W_COUNT]++;
+    const bp = i32[pw + W_FREEBLOCK];
+    const next = i32[bp >> 2];
+    i32[pw + W_FREEBLOCK] = next;
+    if (next === 0) poolExtend(this, pool, size);
     const u = bp >> this.alignShift; // mark bp live (see HeapState.markLive)
     i32[this.bitmapBase + (u >> 5)] |= 1 << u;
+    return bp;
+  }
+
+  /** The first pool of the ring lies past our views: another thread carved its arena. */
+  private pymallocAllocAfterSync(usedpools: number, nbytes: number): number {
+    this.sync();
+    return this.pymallocAlloc(usedpools, nbytes);
+  }
+
+  /** The ring is empty: allocate_from_new_pool, then mark the block live. */
+  private pymallocAllocFromNewPool(usedpools: number, size: number): number {
+    const bp = allocateFromNewPool(this, usedpools, size);
+    if (bp !== 0) this.markLive(bp);
     return bp;
   }
 
