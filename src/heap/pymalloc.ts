@@ -99,7 +99,7 @@ export class Pymalloc extends HeapState {
     const i32 = this.i32;
     const size = (nbytes - 1) >> this.alignShift;
     const pool = i32[(usedpools + (size << USEDPOOLS_CLASS_SHIFT)) >> 2];
-    if (pool >= this.viewEnd) return this.pymallocAllocAfterSync(usedpools, nbytes);
+    if (pool >= this.viewEnd) return this.pymallocAllocAfterSync(usedpools, nbytes, pool);
     const pw = pool >> 2;
     if (pool === i32[pw + W_NEXTPOOL]) return this.pymallocAllocFromNewPool(usedpools, size);
     i32[pw + W_COUNT]++;
@@ -113,8 +113,9 @@ export class Pymalloc extends HeapState {
   }
 
   /** The first pool of the ring lies past our views: another thread carved its arena. */
-  private pymallocAllocAfterSync(usedpools: number, nbytes: number): number {
+  private pymallocAllocAfterSync(usedpools: number, nbytes: number, pool: number): number {
     this.sync();
+    if (pool >= this.viewEnd) throw new Error(`heap corrupt: usedpools holds pool ${pool}, past the buffer`);
     return this.pymallocAlloc(usedpools, nbytes);
   }
 
