@@ -8,7 +8,9 @@
  *     CONTENDED 2   held, and somebody may be asleep on the word: unlock must notify
  *
  * Fast path: lock is one compareExchange 0 -> 1, unlock one subtraction 1 -> 0. Slow path: a
- * locker swaps in CONTENDED and sleeps on the word until it swaps out UNLOCKED. Sleeping is
+ * locker first spins a little (SPIN_LIMIT looks at the word, a few microseconds: the critical
+ * sections these mutexes guard are shorter than a futex sleep and wake, as glibc's adaptive
+ * mutexes assume), then swaps in CONTENDED and sleeps on the word until it swaps out UNLOCKED. Sleeping is
  * sliced (WAIT_SLICE_MS) so that a timed lock can give up at its deadline and a guarded lock can
  * give up when the run aborts.
  *
@@ -28,6 +30,9 @@ export const CONTENDED = 2;
  * has not got one after this long has found a bug (or a thread killed inside a critical section).
  */
 export const INTERNAL_MUTEX_LIMIT_MS = 30_000;
+
+/** Looks at a locked word before sleeping on it. */
+export const SPIN_LIMIT = 200;
 
 export class Mutex {
   readonly i32: Int32Array;
@@ -76,6 +81,11 @@ export class Mutex {
 
   private lockSlow(deadline: number, guard: WaitGuard, since: number): boolean {
     const { i32, index } = this;
+    for (let spin = 0; spin < SPIN_LIMIT; spin++) {
+      if (Atomics.load(i32, index) === UNLOCKED && Atomics.compareExchange(i32, index, UNLOCKED, LOCKED) === UNLOCKED) {
+        return true;
+      }
+    }
     let c = Atomics.load(i32, index);
     if (c !== CONTENDED) c = Atomics.exchange(i32, index, CONTENDED);
     while (c !== UNLOCKED) {

@@ -52,3 +52,44 @@ export function withHeapLock<T>(lock: Mutex | null, fn: () => T): T {
     lock.unlock();
   }
 }
+
+type Allocator = { malloc(n: number): number; free(p: number): void; realloc(p: number, n: number): number };
+
+/**
+ * An allocator whose malloc, free and realloc take the heap lock; its other methods are the
+ * original's, bound to it. A plain object (no Proxy), so the wrapped calls stay fast.
+ */
+export function lockedAllocator<A extends Allocator>(alloc: A, lock: Mutex): A {
+  const out: Record<string, unknown> = {};
+  for (let o: object | null = alloc; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const k of Object.getOwnPropertyNames(o)) {
+      const v = (alloc as unknown as Record<string, unknown>)[k];
+      if (k !== 'constructor' && !(k in out) && typeof v === 'function') out[k] = (v as (...a: unknown[]) => unknown).bind(alloc);
+    }
+  }
+  out.malloc = (n: number): number => {
+    lock.lock();
+    try {
+      return alloc.malloc(n);
+    } finally {
+      lock.unlock();
+    }
+  };
+  out.free = (p: number): void => {
+    lock.lock();
+    try {
+      alloc.free(p);
+    } finally {
+      lock.unlock();
+    }
+  };
+  out.realloc = (p: number, n: number): number => {
+    lock.lock();
+    try {
+      return alloc.realloc(p, n);
+    } finally {
+      lock.unlock();
+    }
+  };
+  return out as A;
+}

@@ -68,6 +68,7 @@ export class Coordinator {
     this.mode = mode;
     this.ownPool = opts.pool === undefined;
     this.pool = opts.pool ?? new WorkerPool({ workers: opts.workers });
+    threads.starter = this.starter;
   }
 
   /** A ThreadStarter for `py` objects made on this (the coordinator's) JS thread. */
@@ -219,6 +220,7 @@ export class Coordinator {
       await Promise.race([Promise.all(pending.map((r) => r.done)), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
     }
     for (const r of this.running.values()) r.port.close();
+    if (this.threads.starter === this.starter) this.threads.starter = null;
     if (this.ownPool) await this.pool.destroy();
   }
 }

@@ -38,8 +38,14 @@ import {
   type RuntimeConfig,
 } from './config.ts';
 import { PyImpl, singleThreadOps, trackingGcModule, type GcModuleFactory, type ThreadOps } from './py.ts';
+// [gil] the thread system: GIL policy, thread states, threading objects (src/gil, src/runtime/threading)
+import { lockedAllocator } from '../gil/none.ts';
+import { ThreadSystem, type ThreadSystemOptions } from './threads.ts';
+import type { ThreadState } from './threadstate.ts';
+import { THREADING_TYPES, createThreadOps, type ThreadStarter } from './threading/ops.ts';
+import { SpaceNatives } from './threading/space-natives.ts';
 
-export interface RuntimeOptions extends ConfigOverrides {
+export interface RuntimeOptions extends ConfigOverrides, ThreadSystemOptions /* [gil] deadlockMs, bytecodeNs */ {
   /** maximum size of the shared buffer (default 1 GiB) */
   maxHeapBytes?: number;
   /** the Python profile ('2.7', '3.11', '3.13', '3.13t'); same as `python` */
@@ -74,13 +80,21 @@ export class Runtime {
   /** the gc module factory every py of this runtime gets (the collector replaces it) */
   gcFactory: GcModuleFactory = trackingGcModule;
   private main: PyImpl | null = null;
+  /** [gil] the GIL, the thread table and stop-the-world, as this JS thread sees them */
+  readonly threads: ThreadSystem;
+  /** [gil] Lock/RLock/Event/Condition/Queue as native objects of this space */
+  readonly natives: SpaceNatives;
 
-  private constructor(mem: Memory, layout: Layout, config: RuntimeConfig, allocator: Heap) {
+  private constructor(mem: Memory, layout: Layout, config: RuntimeConfig, allocator: Heap, threads: ThreadSystem) {
     this.mem = mem;
     this.layout = layout;
     this.config = config;
     this.allocator = allocator;
-    this.space = new ObjectSpace(mem, layout, allocator, config, config.gil === 'none');
+    this.threads = threads; // [gil]
+    // [gil] without a GIL, allocator calls take the heap lock
+    const heapLock = threads.policy.heapLock;
+    this.space = new ObjectSpace(mem, layout, heapLock ? lockedAllocator(allocator, heapLock) : allocator, config, config.gil === 'none');
+    this.natives = new SpaceNatives(this.space, THREADING_TYPES); // [gil]
     const space = this.space;
     this.heap = {
       debugmallocstats: () => allocator.debugmallocstats(),
@@ -93,7 +107,7 @@ export class Runtime {
 
   /** Make a new process: buffer, config, heap, statics. */
   static create(opts: RuntimeOptions = {}): Runtime {
-    const { maxHeapBytes, profile, maxThreads, traceEvents, ...overrides } = opts;
+    const { maxHeapBytes, profile, maxThreads, traceEvents, deadlockMs, bytecodeNs, workPerBytecode, ...overrides } = opts;
     if (profile !== undefined && overrides.python !== undefined && profile !== overrides.python) {
       throw new ConfigError(`profile '${profile}' and python '${overrides.python}' disagree`);
     }
@@ -104,9 +118,12 @@ export class Runtime {
     );
     const mem = createBuffer(layout);
     writeConfig(mem, config);
-    const rt = new Runtime(mem, layout, config, Heap.create(mem, layout));
+    const heap = Heap.create(mem, layout);
+    const threads = ThreadSystem.create(mem, layout, config, { deadlockMs, bytecodeNs, workPerBytecode }); // [gil]
+    const rt = new Runtime(mem, layout, config, heap, threads);
     rt.space.sync();
     initObjectSpace(rt.space);
+    rt.natives.register(); // [gil] the threading type objects, before any thread runs
     return rt;
   }
 
@@ -115,7 +132,7 @@ export class Runtime {
     const mem = new Memory(sab);
     const layout = readLayout(mem);
     const config = readConfig(mem, layout.geometry.profile);
-    const rt = new Runtime(mem, layout, config, Heap.attach(mem, layout));
+    const rt = new Runtime(mem, layout, config, Heap.attach(mem, layout), ThreadSystem.attach(mem, layout, config));
     checkObjectSpace(rt.space);
     return rt;
   }
@@ -124,10 +141,22 @@ export class Runtime {
     return this.mem.sab;
   }
 
-  /** The `py` of the calling JS thread (single-thread ThreadOps until a thread host binds one). */
+  /**
+   * The `py` of the calling JS thread. [gil] It registers the thread in the thread table as
+   * 'MainThread' and takes the GIL; `py.threading.start` works once a Coordinator (src/host)
+   * serves this runtime.
+   */
   mainThread(): PyImpl {
-    if (this.main === null) this.main = new PyImpl(this, singleThreadOps(this.config), this.gcFactory);
+    if (this.main === null) {
+      const ts = this.threads.current ?? this.threads.register('MainThread');
+      this.main = this.threadPy(ts, this.threads.localStarter);
+    }
     return this.main;
+  }
+
+  /** [gil] The `py` of a thread state bound in this JS thread (a worker running a Python thread). */
+  threadPy(ts: ThreadState, starter: ThreadStarter): PyImpl {
+    return this.pyFor(createThreadOps(ts, this.natives, starter));
   }
 
   /** A `py` for this JS thread driven by a thread state of the GIL layer. */

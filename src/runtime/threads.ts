@@ -69,6 +69,7 @@ import {
   slotWord,
   writeName,
 } from './threadstate.ts';
+import type { ThreadStarter } from './threading/ops.ts';
 import { checkDeadlock } from './threading/watchdog.ts';
 import { DEFAULT_BYTECODE_NS, calibrate } from './threading/work.ts';
 import { readGilMetrics, readThreadMetrics, readTimeline, type GilMetrics, type ThreadMetrics, type Timeline } from './threading/readers.ts';
@@ -108,6 +109,18 @@ export class ThreadSystem {
   private readonly bound = new Map<number, ThreadState>();
   /** The ThreadState running Python code in this JS thread, if any. */
   current: ThreadState | null = null;
+  /** Where `py.threading.start` on this JS thread sends new threads (a Coordinator sets it). */
+  starter: ThreadStarter | null = null;
+  /** A ThreadStarter for `py`s of this JS thread: forwards to `starter`, or fails clearly. */
+  readonly localStarter: ThreadStarter = {
+    start: (req) => {
+      if (this.starter === null) {
+        this.failSlot(req.slot);
+        throw new PyRuntimeError('threading.start needs the thread host: make a Coordinator over this runtime (src/host)');
+      }
+      this.starter.start(req);
+    },
+  };
   private readonly stwMutex: Mutex;
 
   private constructor(mem: Memory, layout: Layout, config: RuntimeConfig) {

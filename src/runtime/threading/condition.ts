@@ -39,10 +39,16 @@ export const CONDITION_TYPE: NativeType = {
   name: 'Condition',
   stateBytes: 16,
   traverse(_n: NativeObjects, i32: Int32Array, state: number, visit: (o: PyObject) => void) {
-    visit(i32[(state >> 2) + C_LOCK]!);
+    const lock = i32[(state >> 2) + C_LOCK]!;
+    if (lock !== 0) visit(lock);
+  },
+  clear(n: NativeObjects, i32: Int32Array, state: number) {
+    const lock = i32[(state >> 2) + C_LOCK]!;
+    i32[(state >> 2) + C_LOCK] = 0;
+    if (lock !== 0) n.decref(lock);
   },
   dealloc(n: NativeObjects, i32: Int32Array, state: number) {
-    n.decref(i32[(state >> 2) + C_LOCK]!);
+    CONDITION_TYPE.clear!(n, i32, state);
   },
 };
 
@@ -65,6 +71,7 @@ function parts(ts: ThreadState, natives: NativeObjects, state: number): Parts {
   const i32 = ts.sys.mem.i32;
   const w = state >> 2;
   const lock = i32[w + C_LOCK]!;
+  if (lock === 0) throw new PyRuntimeError('the condition was cleared');
   const rlock = i32[w + C_IS_RLOCK] === 1;
   return { i32, w, lock, rlock, lockState: natives.state(lock, rlock ? RLOCK_TYPE : LOCK_TYPE) };
 }

@@ -23,6 +23,8 @@ export interface NativeType {
   readonly stateBytes: number;
   /** Visit every object the state references (the GC's tp_traverse). */
   traverse?(natives: NativeObjects, i32: Int32Array, state: number, visit: (o: PyObject) => void): void;
+  /** Drop the references the state holds, leaving it valid and empty (the GC's tp_clear). */
+  clear?(natives: NativeObjects, i32: Int32Array, state: number): void;
   /** Drop the references and storage the state holds (called once, before the memory is freed). */
   dealloc?(natives: NativeObjects, i32: Int32Array, state: number): void;
 }

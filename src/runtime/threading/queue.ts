@@ -45,15 +45,21 @@ export const QUEUE_TYPE: NativeType = {
   traverse(_n: NativeObjects, i32: Int32Array, state: number, visit: (o: PyObject) => void) {
     forEachItem(i32, state, visit);
   },
-  dealloc(n: NativeObjects, i32: Int32Array, state: number) {
+  clear(n: NativeObjects, i32: Int32Array, state: number) {
     const items: PyObject[] = [];
     forEachItem(i32, state, (o) => items.push(o));
     const w = state >> 2;
-    const ring = i32[w + Q_RING]!;
     i32[w + Q_COUNT] = 0;
-    i32[w + Q_RING] = 0;
-    if (ring !== 0) n.free(ring);
+    i32[w + Q_HEAD] = 0;
     for (const o of items) n.decref(o);
+  },
+  dealloc(n: NativeObjects, i32: Int32Array, state: number) {
+    QUEUE_TYPE.clear!(n, i32, state);
+    const w = state >> 2;
+    const ring = i32[w + Q_RING]!;
+    i32[w + Q_RING] = 0;
+    i32[w + Q_CAP] = 0;
+    if (ring !== 0) n.free(ring);
   },
 };
 

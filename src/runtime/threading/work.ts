@@ -33,6 +33,17 @@ export function burn(x: number, iterations: number): number {
  * first the bare loop, then the loop as py.compute runs it, to subtract the polling overhead.
  */
 export function calibrate(bytecodeNs: number, clock: () => number = () => performance.now()): number {
+  const known = calibrations.get(bytecodeNs);
+  if (known !== undefined) return known;
+  const iterations = measure(bytecodeNs, clock);
+  calibrations.set(bytecodeNs, iterations);
+  return iterations;
+}
+
+/** One calibration per target per JS thread: runtimes made one after another share it. */
+const calibrations = new Map<number, number>();
+
+function measure(bytecodeNs: number, clock: () => number): number {
   const ITER = 200_000;
   let sink = burn(1, 2_000_000);
   const nsPerIteration = fastest(() => (sink = burn(sink, ITER)), clock) / ITER;

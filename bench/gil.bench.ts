@@ -1,0 +1,136 @@
+/*
+ * GIL handoff latency, against the floor of the machine.
+ *
+ *   gil.handoff.p50.us / p99.us   under the new GIL (5 ms interval), two CPU-bound threads on
+ *                                 workers: from the moment a waiter sets the drop request on the
+ *                                 holder to the moment the waiter holds the GIL (its
+ *                                 drop_request and take events, same thread, same clock)
+ *   gil.floor.p50.us              a bare Atomics.wait/notify one-way handoff between two workers:
+ *                                 the sender notifies a receiver asleep in Atomics.wait and the
+ *                                 receiver notes when it runs (no GIL: the 'none' policy)
+ *   gil.handoff.samples           how many handoffs the percentiles come from
+ *
+ * Goal: handoff p50 <= 1.5 x floor p50. The thread programs are exported from this file; the
+ * workers load it as a module.
+ */
+
+import { Coordinator } from '../src/host/coordinator.ts';
+import { WorkerPool } from '../src/host/pool.ts';
+import { BareRuntime, type ThreadPy } from '../src/runtime/threading/bare.ts';
+
+const SELF = new URL(import.meta.url).href;
+const now = (): number => performance.timeOrigin + performance.now();
+
+/* ---- thread programs (run on workers) ---- */
+
+/** CPU-bound, `n` bytecodes, after both threads arrived at `barrier`. */
+export function benchCpu(py: ThreadPy, barrier: number, n: number): void {
+  const i32 = py.mem.i32;
+  Atomics.add(i32, barrier >> 2, 1);
+  while (Atomics.load(i32, barrier >> 2) < 2) py.time.sleep(1);
+  py.compute(n);
+}
+
+/** Floor sender: `rounds` times, let the receiver fall asleep, stamp the time, notify. */
+export function floorSender(py: ThreadPy, base: number, rounds: number): void {
+  const { i32, f64 } = py.mem;
+  const flag = base >> 2;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let r = 1; r <= rounds; r++) {
+    Atomics.wait(pause, 0, 0, 1);
+    f64[(base + 8) >> 3] = now();
+    Atomics.store(i32, flag, r);
+    Atomics.notify(i32, flag);
+  }
+}
+
+/** Floor receiver: sleep on the flag, note how long after the stamp it runs. */
+export function floorReceiver(py: ThreadPy, base: number, rounds: number): void {
+  const { i32, f64 } = py.mem;
+  const flag = base >> 2;
+  const out = (base + 16) >> 3;
+  for (let r = 1; r <= rounds; r++) {
+    let seen = Atomics.load(i32, flag);
+    while (seen < r) {
+      Atomics.wait(i32, flag, seen, 100);
+      seen = Atomics.load(i32, flag);
+    }
+    f64[out + r - 1] = now() - f64[(base + 8) >> 3]!;
+  }
+}
+
+/* ---- measurement ---- */
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function handoffs(pool: WorkerPool): Promise<number[]> {
+  const rt = BareRuntime.create({ gil: 'new', switchIntervalMs: 5, traceEvents: 65536 });
+  const co = new Coordinator(rt.threads, 'bare', { pool });
+  try {
+    const barrier = rt.heap.malloc(16);
+    rt.mem.i32[barrier >> 2] = 0;
+    const n = 100_000_000; // about 1 s of work per thread
+    const outs = await co.runThreads([
+      { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'a' },
+      { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'b' },
+    ]);
+    const samples: number[] = [];
+    for (const o of outs) {
+      const events = rt.threads.timeline(o.slot).events;
+      let requestedAt = -1;
+      for (const e of events) {
+        if (e.kind === 'drop_request') requestedAt = e.t;
+        else if (e.kind === 'take' && requestedAt >= 0) {
+          samples.push((e.t - requestedAt) * 1000);
+          requestedAt = -1;
+        }
+      }
+    }
+    return samples.sort((x, y) => x - y);
+  } finally {
+    await co.close();
+  }
+}
+
+async function floor(pool: WorkerPool, rounds: number): Promise<number[]> {
+  const rt = BareRuntime.create({ gil: 'none' });
+  const co = new Coordinator(rt.threads, 'bare', { pool });
+  try {
+    const base = rt.heap.malloc(16 + rounds * 8);
+    rt.mem.i32.fill(0, base >> 2, (base >> 2) + 4);
+    await co.runThreads([
+      { module: SELF, fn: 'floorReceiver', args: [base, rounds], name: 'receiver' },
+      { module: SELF, fn: 'floorSender', args: [base, rounds], name: 'sender' },
+    ]);
+    const out: number[] = [];
+    for (let r = 0; r < rounds; r++) out.push(rt.mem.f64[((base + 16) >> 3) + r]! * 1000);
+    return out.sort((x, y) => x - y);
+  } finally {
+    await co.close();
+  }
+}
+
+export default async function gilBench(): Promise<Record<string, number>> {
+  const pool = new WorkerPool({ workers: 2 });
+  try {
+    // warm the workers (module load, JIT) before measuring
+    await floor(pool, 50);
+    const h = await handoffs(pool);
+    const f = await floor(pool, 500);
+    const result = {
+      'gil.handoff.p50.us': round(percentile(h, 0.5)),
+      'gil.handoff.p99.us': round(percentile(h, 0.99)),
+      'gil.handoff.samples': h.length,
+      'gil.floor.p50.us': round(percentile(f, 0.5)),
+      'gil.floor.p99.us': round(percentile(f, 0.99)),
+    };
+    return result;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+const round = (x: number): number => Math.round(x * 10) / 10;
