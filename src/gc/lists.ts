@@ -30,7 +30,6 @@
  * under a GIL that is one thread at a time. No Node imports.
  */
 
-import { GC_HEAD_BYTES, GC_NEXT, GC_PREV } from '../objects/header.ts';
 
 export const NUM_GENERATIONS = 3;
 /** list head offsets, relative to layout.gcOff */
@@ -47,8 +46,16 @@ export const GC_LIST_LOCK = GC_LONG_LIVED_PENDING + 4;
 /** first byte of the GC state left to src/gc */
 export const GC_FREE_FOR_COLLECTOR = 128;
 
-const W_NEXT = GC_NEXT >> 2;
-const W_PREV = GC_PREV >> 2;
+/*
+ * Hot-path constants, repeated here as literals on purpose: V8 folds a module's own literal
+ * constants into the machine code but loads (and TDZ-checks) an imported binding at every use,
+ * about 0.4 ns each on these paths. test/objects/mirrors.test.ts checks every copy against its
+ * definition.
+ */
+const GC_HEAD_BYTES = 16;
+const W_NEXT = 0;
+const W_PREV = 1;
+export const MIRRORS = { GC_HEAD_BYTES, W_NEXT, W_PREV };
 /** spin this many times before a bounded Atomics.wait on the list lock */
 const LOCK_SPINS = 64;
 const LOCK_WAIT_MS = 1;

@@ -35,43 +35,14 @@ import type { RuntimeConfig } from '../runtime/config.ts';
 import { bytesDealloc, bytesSizeof } from './bytes.ts';
 import { dictClear, dictDealloc, dictSizeof, dictTraverse } from './dict.ts';
 import { floatSizeof } from './float.ts';
-import {
-  GC_FINALIZED,
-  GC_FLAGS,
-  GC_HEAD_BYTES,
-  GC_NEXT,
-  IMMORTAL_REFCNT,
-  OBJECT_HEAD_BYTES,
-  W_REF_SHARED,
-  W_REFCNT,
-  W_TID,
-  W_TYPE,
-} from './header.ts';
+import { GC_FINALIZED, GC_FLAGS, GC_NEXT, IMMORTAL_REFCNT, OBJECT_HEAD_BYTES } from './header.ts';
 import { intSizeof } from './int.ts';
 import {
   BUILTIN_NAMES,
-  K_BOOL,
-  K_BYTES,
-  K_DICT,
-  K_FLOAT,
-  K_INSTANCE,
-  K_INT,
-  K_LIST,
-  K_NONE,
-  K_OBJECT,
-  K_SET,
-  K_STR,
-  K_TUPLE,
-  K_TYPE,
-  K_WEAKREF,
-  NATIVE_BASE,
   STATIC_TYPE_BYTES,
   T_BASICSIZE,
   T_CLASSID,
-  T_FLAGS,
-  T_KIND,
   TPFLAGS_HAS_FINALIZE,
-  TPFLAGS_HAVE_GC,
   TPFLAGS_HEAPTYPE,
   TPFLAGS_LEGACY_DEL,
 } from './kinds.ts';
@@ -94,6 +65,45 @@ import {
   typeTraverse,
 } from './typeobject.ts';
 import { clearWeakrefs, weakrefClear, weakrefDealloc, weakrefSizeof, weakrefTraverse } from './weakref.ts';
+
+/*
+ * Hot-path constants, repeated here as literals on purpose: V8 folds a module's own literal
+ * constants into the machine code but loads (and TDZ-checks) an imported binding at every use,
+ * about 0.4 ns each on these paths. test/objects/mirrors.test.ts checks every copy against its
+ * definition.
+ */
+const W_REFCNT = 0;
+const W_TID = 1;
+const W_TYPE = 2;
+const W_REF_SHARED = 3;
+const GC_HEAD_BYTES = 16;
+/** word distances inside a GC header and from it to the object */
+const W_GC_REFS = 2;
+const W_GC_FLAGS = 3;
+const W_GC_HEAD = 4;
+const T_KIND = 16;
+const T_FLAGS = 20;
+const TPFLAGS_HAVE_GC = 1 << 14;
+const K_OBJECT = 1;
+const K_NONE = 2;
+const K_BOOL = 3;
+const K_INT = 4;
+const K_FLOAT = 5;
+const K_STR = 6;
+const K_BYTES = 7;
+const K_TUPLE = 8;
+const K_LIST = 9;
+const K_DICT = 10;
+const K_SET = 11;
+const K_TYPE = 12;
+const K_INSTANCE = 13;
+const K_WEAKREF = 14;
+const NATIVE_BASE = 32;
+export const MIRRORS = {
+  W_REFCNT, W_TID, W_TYPE, W_REF_SHARED, GC_HEAD_BYTES, W_GC_REFS, W_GC_FLAGS, W_GC_HEAD, T_KIND, T_FLAGS,
+  TPFLAGS_HAVE_GC, K_OBJECT, K_NONE, K_BOOL, K_INT, K_FLOAT, K_STR, K_BYTES, K_TUPLE, K_LIST, K_DICT, K_SET,
+  K_TYPE, K_INSTANCE, K_WEAKREF, NATIVE_BASE,
+};
 
 /** The part of the heap the object space uses (src/heap's Heap satisfies it). */
 export interface ObjectHeap {
@@ -296,6 +306,21 @@ export class ObjectSpace {
     this.initHeader(o, type);
     if (this.gcl.countAlloc()) this.onGcThreshold();
     return o;
+  }
+
+  /** allocGC without counting: the caller counts once the object is complete (newInstance). */
+  allocGCNoCount(size: number, type: number): number {
+    const g = this.heap.malloc(size + GC_HEAD_BYTES);
+    if (g + size + GC_HEAD_BYTES > this.viewBytes) this.sync();
+    const w = g >> 2;
+    const i32 = this.i32;
+    i32[w + W_GC_REFS] = 0;
+    i32[w + W_GC_FLAGS] = 0; // (gc_next/gc_prev: the caller tracks at once)
+    i32[w + W_GC_HEAD + W_REFCNT] = 1;
+    i32[w + W_GC_HEAD + W_TID] = this.rc.tid;
+    i32[w + W_GC_HEAD + W_TYPE] = type;
+    i32[w + W_GC_HEAD + W_REF_SHARED] = 0;
+    return g + GC_HEAD_BYTES;
   }
 
   /** Raw memory for object internals (list items, dict keys, set tables, values arrays). */

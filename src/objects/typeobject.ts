@@ -50,16 +50,14 @@ import {
   dictForEach as dictForEachImport,
   entryKeyOf,
 } from './dict.ts';
-import { GC_HEAD_BYTES, OBJECT_HEAD_BYTES, PTR } from './header.ts';
+import { GC_HEAD_BYTES, PTR } from './header.ts';
 import {
   HEAP_TYPE_BYTES,
   K_INSTANCE,
   K_TYPE,
-  T_BASICSIZE,
   T_CACHED_KEYS,
   T_CLASSID,
   T_DICT,
-  T_FLAGS,
   T_ITEMSIZE,
   T_KIND,
   T_NAME,
@@ -67,17 +65,33 @@ import {
   T_SLOTNAMES,
   T_WEAKLIST,
   T_WEAKLISTOFFSET,
-  TPFLAGS_HAS_FINALIZE,
   TPFLAGS_HAVE_GC,
   TPFLAGS_HEAPTYPE,
-  TPFLAGS_LEGACY_DEL,
-  TPFLAGS_MANAGED_DICT,
-  TPFLAGS_WEAKREFABLE,
 } from './kinds.ts';
 import type { ClassHooks, ObjectSpace, Visit } from './space.ts';
 import { RS_NEXT_CLASSID } from './statics.ts';
 import { strHash, strValue, newStr } from './str.ts';
 import { newTuple, tupleItem, tupleLength } from './tuple.ts';
+
+/*
+ * Hot-path constants, repeated here as literals on purpose: V8 folds a module's own literal
+ * constants into the machine code but loads (and TDZ-checks) an imported binding at every use,
+ * about 0.4 ns each on these paths. test/objects/mirrors.test.ts checks every copy against its
+ * definition.
+ */
+const OBJECT_HEAD_BYTES = 16;
+const W_TYPE = 2;
+const T_FLAGS = 20;
+const T_BASICSIZE = 24;
+const TPFLAGS_MANAGED_DICT = 1 << 4;
+const TPFLAGS_WEAKREFABLE = 1 << 5;
+const TPFLAGS_HAS_FINALIZE = 1 << 6;
+const TPFLAGS_LEGACY_DEL = 1 << 7;
+const WORDS_PER_SLOT = 2;
+export const MIRRORS = {
+  OBJECT_HEAD_BYTES, W_TYPE, T_FLAGS, T_BASICSIZE, TPFLAGS_MANAGED_DICT, TPFLAGS_WEAKREFABLE, TPFLAGS_HAS_FINALIZE,
+  TPFLAGS_LEGACY_DEL, WORDS_PER_SLOT,
+};
 
 /* ---- instance fields (dict shape) ---- */
 export const INST_VALUES = OBJECT_HEAD_BYTES;
@@ -168,11 +182,21 @@ export function heapTypeName(s: ObjectSpace, t: number): string {
 export function newInstance(s: ObjectSpace, t: number): number {
   const flags = s.i32[(t + T_FLAGS) >> 2]!;
   const size = s.i32[(t + T_BASICSIZE) >> 2]!;
-  const o = s.allocGC(size, t);
+  if ((flags & TPFLAGS_MANAGED_DICT) !== 0) return newDictInstance(s, t, size);
+  const o = s.allocGCNoCount(size, t);
   const i32 = s.i32; // after the allocation: it may have grown the views
-  const w = o >> 2;
-  for (let i = OBJECT_HEAD_BYTES >> 2, end = size >> 2; i < end; i++) i32[w + i] = 0;
-  if ((flags & TPFLAGS_MANAGED_DICT) !== 0) i32[(o + INST_VALUES) >> 2] = initInlineValues(s, t);
+  for (let i = (o + OBJECT_HEAD_BYTES) >> 2, end = (o + size) >> 2; i < end; i++) i32[i] = 0;
+  s.rc.incref(t);
+  s.gcl.track(o);
+  if (s.gcl.countAlloc()) s.onGcThreshold();
+  return o;
+}
+
+function newDictInstance(s: ObjectSpace, t: number, size: number): number {
+  const o = s.allocGC(size, t);
+  const i32 = s.i32;
+  for (let i = (o + OBJECT_HEAD_BYTES) >> 2, end = (o + size) >> 2; i < end; i++) i32[i] = 0;
+  i32[(o + INST_VALUES) >> 2] = initInlineValues(s, t);
   s.incref(t);
   s.gcl.track(o);
   return o;
@@ -394,13 +418,23 @@ export function instanceClear(s: ObjectSpace, o: number): void {
 
 /** subtype_dealloc: untrack, finalize (may resurrect), clear weakrefs, tp_del, clear, free, drop the class. */
 export function instanceDealloc(s: ObjectSpace, o: number): void {
-  const t = s.typeOf(o);
+  const t = s.i32[(o >> 2) + W_TYPE]!;
   const flags = s.i32[(t + T_FLAGS) >> 2]!;
   s.gcl.untrack(o);
-  if ((flags & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE)) !== 0) {
+  if ((flags & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE | TPFLAGS_MANAGED_DICT)) !== 0) {
     if (deallocSlow(s, o, t, flags)) return;
+    instanceClear(s, o);
+  } else {
+    // __slots__ without __weakref__ or finalizer: drop the slots, the fast path
+    const i32 = s.i32;
+    for (let i = (o + OBJECT_HEAD_BYTES) >> 2, end = (o + s.i32[(t + T_BASICSIZE) >> 2]!) >> 2; i < end; i += WORDS_PER_SLOT) {
+      const v = i32[i]!;
+      if (v !== 0) {
+        i32[i] = 0;
+        s.decref(v);
+      }
+    }
   }
-  instanceClear(s, o);
   s.freeGC(o);
   s.decref(t);
 }
