@@ -17,3 +17,14 @@ export { PyImpl, singleThreadOps, trackingGcModule, type ThreadOps, type GcModul
 export { ObjectSpace, type ObjectHeap, type Visit } from './objects/space.ts';
 export { defineNativeType, nativeType, allocNative, NATIVE_PAYLOAD, type NativeTypeSpec } from './objects/native.ts';
 export { GcLists } from './gc/lists.ts';
+export { ThreadSystem, DEFAULT_DEADLOCK_MS, type ThreadSystemOptions, type ThreadHooks } from './runtime/threads.ts';
+export { ThreadState, STATUS_NAMES, BLOCK_KINDS, DROP_REQUEST, GC_SCHEDULED, STOP_THE_WORLD, ABORT, type ThreadStatus, type BlockKind } from './runtime/threadstate.ts';
+export { readThreadMetrics, readGilMetrics, readTimeline, type ThreadMetrics, type GilMetrics, type Timeline as ThreadTimeline, type TimelineEvent as ThreadTimelineEvent } from './runtime/threading/readers.ts';
+export { createThreadOps, THREADING_TYPES, type ThreadStarter, type ThreadStartRequest } from './runtime/threading/ops.ts';
+export { BareRuntime, type BareOptions, type ThreadPy } from './runtime/threading/bare.ts';
+export { POLICIES, createPolicy, type GilPolicy, type GilHost, type DropReason } from './gil/policy.ts';
+export { Mutex } from './gil/mutex.ts';
+export { Cond } from './gil/cond.ts';
+export { Coordinator, type CoordinatorOptions, type ThreadSpec as CoordinatorThreadSpec } from './host/coordinator.ts';
+export { WorkerPool, type WorkerPoolOptions } from './host/pool.ts';
+export type { ThreadOutcome as WorkerThreadOutcome, ThreadErrorRecord, AttachMode } from './host/types.ts';
