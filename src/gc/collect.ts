@@ -7,7 +7,7 @@
  *   3. deduce_unreachable(young) -> unreachable                          (graph.ts)
  *   4. untrack_tuples(young); survivors move to `old`. Promoting into generation 2 adds to
  *      long_lived_pending; a full collection untracks dicts of atoms and sets long_lived_total
- *      to the survivors, long_lived_pending to 0.
+ *      to the survivors, long_lived_pending to 0. (One fused walk: graph.untrackAtoms.)
  *   5. legacy finalizers and what they reach -> `finalizers` (uncollectable)  (graph.ts)
  *   6. handle_weakrefs, finalize_garbage, handle_resurrected_objects,
  *      delete_garbage, handle_legacy_finalizers                              (garbage.ts)
@@ -22,7 +22,7 @@
  */
 
 import { GC_GEN0_HEAD, GEN_HEAD_BYTES, NUM_GENERATIONS, type GcLists } from './lists.ts';
-import { deleteGarbage, finalizeGarbage, handleLegacyFinalizers, handleResurrected, handleWeakrefs } from './garbage.ts';
+import { deleteGarbage, finalizeGarbage, handleLegacyFinalizers, handleResurrected, handleWeakrefs, pythonRun } from './garbage.ts';
 import type { GcGraph } from './graph.ts';
 import {
   DEBUG_COLLECTABLE,
@@ -81,16 +81,16 @@ export function collectMain(env: CollectEnv, generation: number): CollectResult 
   // 3. what is garbage
   const examined = g.deduceUnreachable(young, unreachable);
 
-  // 4. the survivors
-  g.untrackTuples(young);
+  // 4. the survivors (untrack_tuples, untrack_dicts for a full one, and their count, in one walk)
+  const full = young === old;
+  const survivors = g.untrackAtoms(young, full);
   const wPending = (gcOff + GC_LONG_LIVED_PENDING) >> 2;
-  if (young !== old) {
-    if (generation === NUM_GENERATIONS - 2) i32()[wPending] = i32()[wPending]! + g.size(young);
+  if (!full) {
+    if (generation === NUM_GENERATIONS - 2) i32()[wPending] = i32()[wPending]! + survivors;
     g.merge(young, old);
   } else {
-    g.untrackDicts(young);
     i32()[wPending] = 0;
-    i32()[(gcOff + GC_LONG_LIVED_TOTAL) >> 2] = g.size(young);
+    i32()[(gcOff + GC_LONG_LIVED_TOTAL) >> 2] = survivors;
   }
 
   // 5. legacy finalizers: uncollectable, with everything they reach
@@ -100,12 +100,22 @@ export function collectMain(env: CollectEnv, generation: number): CollectResult 
   g.moveLegacyFinalizerReachable(finalizers);
   if (debug & DEBUG_COLLECTABLE) cycleLines(env, 'collectable', unreachable);
 
-  // 6. the garbage
-  let m = handleWeakrefs(g, unreachable, gcOff + GC_WRCB_HEAD, old);
-  finalizeGarbage(g, unreachable, gcOff + GC_SEEN_HEAD);
+  // 6. the garbage. Where the scan of step 5 found no weakref and no pending finalizer, no
+  // Python code runs before tp_clear, no count can change, and resurrection is impossible:
+  // handle_resurrected_objects would find exactly `unreachable` again, so it is skipped (the
+  // result is the same; only the second set of passes is saved).
+  pythonRun.calls = 0;
+  let m = g.sawWeakrefs ? handleWeakrefs(g, unreachable, gcOff + GC_WRCB_HEAD, old) : 0;
+  if (g.sawFinalizers) finalizeGarbage(g, unreachable, gcOff + GC_SEEN_HEAD);
   const still = gcOff + GC_STILL_UNREACHABLE_HEAD;
-  handleResurrected(g, unreachable, still, old);
-  m += g.size(still);
+  if (pythonRun.calls > 0) {
+    handleResurrected(g, unreachable, still, old);
+    m += g.size(still);
+  } else {
+    g.listInit(still);
+    m += g.isEmpty(finalizers) ? g.garbageCount : g.size(unreachable);
+    g.merge(unreachable, still);
+  }
   deleteGarbage(g, still, old, debug & DEBUG_SAVEALL ? env.garbage() : 0);
   if (debug & DEBUG_UNCOLLECTABLE) cycleLines(env, 'uncollectable', finalizers);
   const n = handleLegacyFinalizers(g, finalizers, old, (debug & DEBUG_SAVEALL) !== 0, () => env.garbage());

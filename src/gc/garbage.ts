@@ -37,6 +37,9 @@ function first(s: ObjectSpace, head: number): number {
   return s.gcl.first(head);
 }
 
+/** Python code (finalizers, weakref callbacks) run by the current collection so far. */
+export const pythonRun = { calls: 0 };
+
 /**
  * handle_weakrefs: clear all weakrefs to the objects in `unreachable`; call the callbacks of the
  * reachable ones (moved through the `wrcb` ring). Returns how many of those weakrefs the
@@ -66,6 +69,7 @@ export function handleWeakrefs(g: GcGraph, unreachable: number, wrcb: number, ol
   while (!g.isEmpty(wrcb)) {
     const gc = first(s, wrcb);
     const wr = gc + GC_HEAD_BYTES;
+    pythonRun.calls++;
     runWeakrefCallback(s, wr);
     s.decref(wr);
     if (first(s, wrcb) === gc) g.move(gc, old);
@@ -83,6 +87,7 @@ export function finalizeGarbage(g: GcGraph, collectable: number, seen: number): 
     const op = gc + GC_HEAD_BYTES;
     g.move(gc, seen);
     if (s.hasFinalizer(op) && !s.isFinalized(op)) {
+      pythonRun.calls++;
       s.incref(op);
       s.callFinalizer(op);
       s.decref(op);

@@ -28,10 +28,37 @@
  * and the hot loops read Int32Array words directly: no per-object JS allocation.
  */
 
-import { GC_COLLECTING, GC_FLAGS, GC_HEAD_BYTES, GC_NEXT, GC_PREV, GC_REFS, GC_UNREACHABLE, W_TYPE } from '../objects/header.ts';
-import { K_DICT, K_TUPLE, T_FLAGS, T_KIND, TPFLAGS_HAVE_GC } from '../objects/kinds.ts';
+import {
+  GC_COLLECTING,
+  GC_FINALIZED,
+  GC_FLAGS,
+  GC_HEAD_BYTES,
+  GC_NEXT,
+  GC_PREV,
+  GC_REFS,
+  GC_UNREACHABLE,
+  PTR,
+  VAR_HEAD_BYTES,
+  W_SIZE,
+  W_TYPE,
+} from '../objects/header.ts';
+import {
+  K_DICT,
+  K_LIST,
+  K_TUPLE,
+  K_TYPE,
+  K_WEAKREF,
+  T_FLAGS,
+  T_KIND,
+  TPFLAGS_HAS_FINALIZE,
+  TPFLAGS_HAVE_GC,
+  TPFLAGS_LEGACY_DEL,
+  TPFLAGS_WEAKREFABLE,
+} from '../objects/kinds.ts';
+import { L_ITEM } from '../objects/list.ts';
 import type { ObjectSpace } from '../objects/space.ts';
 import { maybeUntrackTuple, mayBeTracked } from '../objects/tuple.ts';
+import { weaklistOffset } from '../objects/weakref.ts';
 
 const W_NEXT = GC_NEXT >> 2;
 const W_PREV = GC_PREV >> 2;
@@ -39,6 +66,11 @@ const W_REFS = GC_REFS >> 2;
 const W_FLAGS = GC_FLAGS >> 2;
 const W_OBJ = GC_HEAD_BYTES >> 2;
 const NOT_COLLECTING = ~(GC_COLLECTING | GC_UNREACHABLE);
+/* The fast paths' view of the two commonest containers (list.ts and tuple.ts define them):
+ * a list's item block pointer and a tuple's first item, as word deltas; items are PTR apart. */
+const W_LIST_ITEMS = L_ITEM >> 2;
+const W_TUPLE_ITEMS = VAR_HEAD_BYTES >> 2;
+const WORDS_PER_ITEM = PTR >> 2;
 
 export class GcGraph {
   readonly s: ObjectSpace;
@@ -156,25 +188,49 @@ export class GcGraph {
   }
 
   /** visit_decref: a reference from a member; only members' gc_refs count. */
-  private readonly visitDecref = (o: number): void => {
+  private decrefChild(o: number): void {
     const i32 = this.i32;
     if ((i32[(i32[(o >> 2) + W_TYPE]! + T_FLAGS) >> 2]! & TPFLAGS_HAVE_GC) === 0) return;
     const w = (o >> 2) - W_OBJ;
     if ((i32[w + W_FLAGS]! & GC_COLLECTING) !== 0) i32[w + W_REFS] = i32[w + W_REFS]! - 1;
-  };
+  }
 
-  /** subtract_refs: remove the references members hold to members. */
+  private readonly visitDecref = (o: number): void => this.decrefChild(o);
+
+  /**
+   * subtract_refs: remove the references members hold to members. Lists and tuples (most of
+   * any heap) are walked inline, word by word, exactly as listTraverse / tupleTraverse do; every
+   * other kind goes through the object space's traverse.
+   */
   subtractRefs(head: number): void {
     const i32 = this.views();
     const s = this.s;
     const visit = this.visitDecref;
     for (let gc = i32[(head >> 2) + W_NEXT]!; gc !== head; gc = i32[(gc >> 2) + W_NEXT]!) {
-      s.traverse(gc + GC_HEAD_BYTES, visit, 0);
+      const w = (gc >> 2) + W_OBJ;
+      const kind = i32[(i32[w + W_TYPE]! + T_KIND) >> 2]!;
+      if (kind === K_LIST) {
+        const n = i32[w + W_SIZE]!;
+        const base = i32[w + W_LIST_ITEMS]! >> 2;
+        for (let i = 0; i < n; i++) {
+          const it = i32[base + i * WORDS_PER_ITEM]!;
+          if (it !== 0) this.decrefChild(it);
+        }
+      } else if (kind === K_TUPLE) {
+        const n = i32[w + W_SIZE]!;
+        const base = w + W_TUPLE_ITEMS;
+        for (let i = 0; i < n; i++) {
+          const it = i32[base + i * WORDS_PER_ITEM]!;
+          if (it !== 0) this.decrefChild(it);
+        }
+      } else {
+        s.traverse(gc + GC_HEAD_BYTES, visit, 0);
+      }
     }
   }
 
   /** visit_reachable: o is referenced by a reachable member, so it is reachable too. */
-  private readonly visitReachable = (o: number): void => {
+  private reachChild(o: number): void {
     const i32 = this.i32;
     if ((i32[(i32[(o >> 2) + W_TYPE]! + T_FLAGS) >> 2]! & TPFLAGS_HAVE_GC) === 0) return;
     const w = (o >> 2) - W_OBJ;
@@ -200,7 +256,33 @@ export class GcGraph {
       // still ahead of the walk: it will be scanned as reachable
       i32[w + W_REFS] = 1;
     }
-  };
+  }
+
+  private readonly visitReachable = (o: number): void => this.reachChild(o);
+
+  /** Traverse a reachable member: lists and tuples inline (as subtractRefs), the rest generic. */
+  private scanReachable(gc: number): void {
+    const i32 = this.i32;
+    const w = (gc >> 2) + W_OBJ;
+    const kind = i32[(i32[w + W_TYPE]! + T_KIND) >> 2]!;
+    if (kind === K_LIST) {
+      const n = i32[w + W_SIZE]!;
+      const base = i32[w + W_LIST_ITEMS]! >> 2;
+      for (let i = 0; i < n; i++) {
+        const it = i32[base + i * WORDS_PER_ITEM]!;
+        if (it !== 0) this.reachChild(it);
+      }
+    } else if (kind === K_TUPLE) {
+      const n = i32[w + W_SIZE]!;
+      const base = w + W_TUPLE_ITEMS;
+      for (let i = 0; i < n; i++) {
+        const it = i32[base + i * WORDS_PER_ITEM]!;
+        if (it !== 0) this.reachChild(it);
+      }
+    } else {
+      this.s.traverse(gc + GC_HEAD_BYTES, this.visitReachable, 0);
+    }
+  }
 
   /**
    * move_unreachable: split young into reachable (stays, COLLECTING cleared) and unreachable
@@ -208,14 +290,12 @@ export class GcGraph {
    */
   moveUnreachable(young: number, unreachable: number): void {
     const i32 = this.views();
-    const s = this.s;
-    const visit = this.visitReachable;
     this.young = young;
     let gc = i32[(young >> 2) + W_NEXT]!;
     while (gc !== young) {
       const w = gc >> 2;
       if (i32[w + W_REFS] !== 0) {
-        s.traverse(gc + GC_HEAD_BYTES, visit, 0);
+        this.scanReachable(gc);
         i32[w + W_FLAGS] = i32[w + W_FLAGS]! & ~GC_COLLECTING;
         // read next only now: the traverse may have appended members after gc
         gc = i32[w + W_NEXT]!;
@@ -267,55 +347,92 @@ export class GcGraph {
     return i32[(i32[(gc >> 2) + W_OBJ + W_TYPE]! + T_KIND) >> 2]!;
   }
 
-  /** untrack_tuples: tuples holding only atoms and untracked tuples leave the collector. */
-  untrackTuples(head: number): void {
-    const i32 = this.views();
-    const s = this.s;
-    for (let gc = i32[(head >> 2) + W_NEXT]!; gc !== head; ) {
-      const next = i32[(gc >> 2) + W_NEXT]!;
-      if (this.kindAt(gc) === K_TUPLE) maybeUntrackTuple(s, gc + GC_HEAD_BYTES);
-      gc = next;
-    }
-  }
-
   private readonly visitMayBeTracked = (o: number): void => {
     if (!this.sawTracked && mayBeTracked(this.s, o)) this.sawTracked = true;
   };
 
-  /** untrack_dicts (full collections only): dicts holding nothing trackable leave the collector. */
-  untrackDicts(head: number): void {
+  /**
+   * CPython's untrack_tuples(young), then (full collections only, `dicts`) untrack_dicts(young),
+   * then gc_list_size(young), fused into one walk: tuples holding only atoms and untracked
+   * tuples, and dicts holding nothing trackable, leave the collector. Returns how many members
+   * stay in the ring. (Fused, a dict met before a tuple that the same walk untracks still sees
+   * it tracked and stays tracked until the next full collection; CPython's separate walks would
+   * untrack both at once. Only the timing of an untrack differs, never what is collected.)
+   */
+  untrackAtoms(head: number, dicts: boolean): number {
     const i32 = this.views();
     const s = this.s;
+    let n = 0;
     for (let gc = i32[(head >> 2) + W_NEXT]!; gc !== head; ) {
-      const next = i32[(gc >> 2) + W_NEXT]!;
-      if (this.kindAt(gc) === K_DICT) {
+      const w = gc >> 2;
+      const next = i32[w + W_NEXT]!;
+      const kind = i32[(i32[w + W_OBJ + W_TYPE]! + T_KIND) >> 2]!;
+      if (kind === K_TUPLE) {
+        maybeUntrackTuple(s, gc + GC_HEAD_BYTES);
+      } else if (kind === K_DICT && dicts) {
         this.sawTracked = false;
         s.traverse(gc + GC_HEAD_BYTES, this.visitMayBeTracked, 0);
         if (!this.sawTracked) s.gcl.untrack(gc + GC_HEAD_BYTES);
       }
+      if (i32[w + W_NEXT] !== 0) n++;
       gc = next;
     }
+    return n;
   }
 
   /* ---------------- legacy finalizers ---------------- */
 
+  /* What moveLegacyFinalizers saw in the garbage, so the collection can skip the steps that
+   * would find nothing to do (a garbage set with no finalizer and no weakref runs no Python code,
+   * so nothing can be resurrected: see collect.ts). */
+  /** members left in `unreachable` (not moved to `finalizers`) */
+  garbageCount = 0;
+  /** members whose PEP 442 finalizer has not run yet */
+  sawFinalizers = false;
+  /** members that are weakrefs or carry a non-empty weakref list */
+  sawWeakrefs = false;
+
   /**
    * move_legacy_finalizers: clear UNREACHABLE on every member of `unreachable`, and move the
    * members with a legacy tp_del to `finalizers` (no longer COLLECTING: they will survive).
+   * The same walk notes finalizers and weakrefs among the rest.
    */
   moveLegacyFinalizers(unreachable: number, finalizers: number): void {
     const i32 = this.views();
-    const s = this.s;
+    let count = 0;
+    let finalizable = false;
+    let weakly = false;
     for (let gc = i32[(unreachable >> 2) + W_NEXT]!; gc !== unreachable; ) {
       const w = gc >> 2;
       const next = i32[w + W_NEXT]!;
-      i32[w + W_FLAGS] = i32[w + W_FLAGS]! & ~GC_UNREACHABLE;
-      if (s.hasLegacyDel(gc + GC_HEAD_BYTES)) {
-        i32[w + W_FLAGS] = i32[w + W_FLAGS]! & ~GC_COLLECTING;
+      const flags = i32[w + W_FLAGS]! & ~GC_UNREACHABLE;
+      const t = i32[w + W_OBJ + W_TYPE]!;
+      const tflags = i32[(t + T_FLAGS) >> 2]!;
+      if ((tflags & TPFLAGS_LEGACY_DEL) !== 0) {
+        i32[w + W_FLAGS] = flags & ~GC_COLLECTING;
         this.move(gc, finalizers);
+      } else {
+        i32[w + W_FLAGS] = flags;
+        count++;
+        if ((tflags & TPFLAGS_HAS_FINALIZE) !== 0 && (flags & GC_FINALIZED) === 0) finalizable = true;
+        if (!weakly && this.weaklyReferenced(gc + GC_HEAD_BYTES, t)) weakly = true;
       }
       gc = next;
     }
+    this.garbageCount = count;
+    this.sawFinalizers = finalizable;
+    this.sawWeakrefs = weakly;
+  }
+
+  /** Is o a weakref, or weakly referenced (a non-empty weakref list)? */
+  private weaklyReferenced(o: number, t: number): boolean {
+    const i32 = this.i32;
+    const kind = i32[(t + T_KIND) >> 2]!;
+    if (kind === K_WEAKREF) return true;
+    // classes keep their weakref list in the type object; other kinds say so in their flags
+    if ((i32[(t + T_FLAGS) >> 2]! & TPFLAGS_WEAKREFABLE) === 0 && kind !== K_TYPE) return false;
+    const off = weaklistOffset(this.s, o);
+    return off !== 0 && i32[(o + off) >> 2] !== 0;
   }
 
   private finalizersHead = 0;
