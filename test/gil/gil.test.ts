@@ -68,10 +68,10 @@ describe('under the new GIL', () => {
         const requests = w.filter((e) => e.kind === 'drop_request' && e.arg === holder.slot);
         expect(requests.length).toBeGreaterThan(0);
         for (const r of requests) {
-          // the holder's next drop (reason 1 = request) after the request
+          // the holder's next drop after the request: honouring it (reason 1), or ending (3)
           const drop = hd.find((e) => e.kind === 'drop' && e.t >= r.t);
           expect(drop, 'holder dropped after the request').toBeDefined();
-          expect(drop!.arg).toBe(1);
+          expect([1, 3]).toContain(drop!.arg);
           expect(drop!.t - r.t).toBeLessThan(marginMs);
         }
         // each contended take waited one interval for the request, then the handoff
@@ -150,6 +150,32 @@ describe('under the legacy GIL', () => {
       expect(m.forcedDrops).toBeGreaterThan(expected * 0.95);
       expect(m.forcedDrops).toBeLessThanOrEqual(expected + 2);
       expect(m.dropRequestsHonoured).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('under the fifo GIL', () => {
+  it('hands the GIL round-robin: three CPU-bound threads take turns in a fixed order', async () => {
+    const h = harness({ gil: 'fifo', switchIntervalMs: 2 });
+    try {
+      const [barrier] = h.words(1);
+      const outs = await h.co.runThreads(
+        ['a', 'b', 'c'].map((name) => ({ module: PROGRAMS, fn: 'cpu', args: [barrier, 3, 10_000_000], name })),
+      );
+      const takes = outs
+        .flatMap((o) => h.rt.threads.timeline(o.slot).events.filter((e) => e.kind === 'take').map((e) => ({ t: e.t, slot: o.slot })))
+        .sort((x, y) => x.t - y.t);
+      const holders = takes.map((e) => e.slot).filter((s, i, a) => i === 0 || a[i - 1] !== s);
+      // While all three run (the middle of the run), a turn repeats three turns later. Not always:
+      // a thread the OS deschedules between its drop and its new ticket loses its place (this
+      // machine is shared). The new GIL, where the kernel picks whom a drop wakes, scores ~0.4.
+      const mid = holders.slice(Math.floor(holders.length / 4), Math.floor((holders.length * 3) / 4));
+      expect(mid.length).toBeGreaterThan(6);
+      let rotations = 0;
+      for (let i = 3; i < mid.length; i++) if (mid[i] === mid[i - 3]) rotations++;
+      expect(rotations / (mid.length - 3)).toBeGreaterThan(0.7);
     } finally {
       await h.close();
     }

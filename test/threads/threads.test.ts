@@ -3,6 +3,9 @@ import { DeadlockError, ThreadError } from '../../src/errors.ts';
 import { EVENT_TYPE } from '../../src/runtime/threading/event.ts';
 import { LOCK_TYPE } from '../../src/runtime/threading/lock.ts';
 import { QUEUE_TYPE } from '../../src/runtime/threading/queue.ts';
+import { WorkerPool } from '../../src/host/pool.ts';
+import { Coordinator } from '../../src/host/coordinator.ts';
+import { BareRuntime } from '../../src/runtime/threading/bare.ts';
 import { destroyPool, harness, PROGRAMS } from './helpers.ts';
 
 afterAll(destroyPool);
@@ -17,6 +20,22 @@ describe('Python threads on workers', () => {
       expect(o?.value).toBe('sleepy');
       expect(h.rt.threads.threadMetrics(slot).status).toBe('done');
       expect(h.rt.threads.threadMetrics(slot).blocked.sleep.count).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('the main thread can join synchronously a thread it started (posted at once)', async () => {
+    const h = harness();
+    try {
+      const main = h.rt.threads.register('MainThread');
+      const py = h.rt.py(main, h.rt.threads.localStarter);
+      const t = py.threading.start(PROGRAMS, 'sleeper', [10], { name: 'sync-joined' });
+      // blocks this JS thread (its event loop does not run) until the worker ends the thread
+      expect(py.threading.join(t, 10_000)).toBe(true);
+      expect(h.rt.threads.threadMetrics(t.ident).status).toBe('done');
+      expect(h.rt.threads.threadMetrics(main.slot).blocked.join.count).toBe(1);
+      await h.co.settleAll();
     } finally {
       await h.close();
     }
@@ -118,5 +137,18 @@ describe('Python threads on workers', () => {
     } finally {
       await h.close();
     }
+  });
+
+  it('a coordinator with its own pool grows it as threads need and shuts it down without leaks', async () => {
+    const rt = BareRuntime.create({ deadlockMs: 2_000 });
+    const co = new Coordinator(rt.threads, 'bare', { workers: 1 });
+    const [barrier] = [rt.heap.malloc(16)];
+    rt.mem.i32[barrier >> 2] = 0;
+    const outs = await co.runThreads([1, 2, 3].map((i) => ({ module: PROGRAMS, fn: 'cpu', args: [barrier, 3, 1000], name: `t${i}` })));
+    expect(outs.every((o) => o.ok)).toBe(true);
+    expect(co.pool.workers).toBeGreaterThanOrEqual(3);
+    const pool: WorkerPool = co.pool;
+    await co.close();
+    expect(pool.workers).toBe(0);
   });
 });
