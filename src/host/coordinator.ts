@@ -16,9 +16,9 @@
  * free (and detach its own Python thread state, if it has one, so it does not sit on the GIL).
  *
  * Why comlink rather than a plain port: the requests are calls of a small API (startThread, and
- * more later: inspect the runtime live), and comlink gives them names, argument passing and
- * errors for free. Its replies are never awaited by a worker, which is fine: they queue on the
- * worker's port until its event loop runs after the thread ends.
+ * inspect for a live look at the runtime), and comlink gives them names, argument passing and
+ * errors for free. A synchronous thread program never awaits a reply, which is fine: replies
+ * queue on the worker's port until its event loop runs after the thread ends.
  */
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
@@ -30,7 +30,7 @@ import type { ThreadStartRequest } from '../runtime/threading/ops.ts';
 import { portEndpoint } from './endpoint.ts';
 import { toModuleUrl } from './modules.ts';
 import { WorkerPool } from './pool.ts';
-import type { AttachMode, CoordinatorApi, ThreadOutcome, ThreadTask } from './types.ts';
+import type { AttachMode, CoordinatorApi, RuntimeSnapshot, ThreadOutcome, ThreadTask } from './types.ts';
 
 export interface ThreadSpec {
   /** module path or file URL */
@@ -90,7 +90,7 @@ export class Coordinator {
       throw new GilsimError('coordinator closed');
     }
     const { port1, port2 } = new MessageChannel();
-    const api: CoordinatorApi = { startThread: (r) => this.start(r) };
+    const api: CoordinatorApi = { startThread: (r) => this.start(r), inspect: () => this.inspect() };
     Comlink.expose(api, portEndpoint(port1));
     port1.unref();
     const task: ThreadTask = {
@@ -182,6 +182,11 @@ export class Coordinator {
     } finally {
       if (wasAttached) ts!.attach();
     }
+  }
+
+  /** The GIL's and every claimed thread's metrics now (also offered to workers via comlink). */
+  inspect(): RuntimeSnapshot {
+    return { gil: this.threads.gilMetrics(), threads: this.threads.slots().map((s) => this.threads.threadMetrics(s)) };
   }
 
   /** The outcome of a thread started here, once it ended. */

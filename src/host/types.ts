@@ -4,6 +4,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { ThreadStartRequest } from '../runtime/threading/ops.ts';
+import type { GilMetrics, ThreadMetrics } from '../runtime/threading/readers.ts';
 
 /** Which runtime a worker attaches to the buffer: the full one, or heap + threads only. */
 export type AttachMode = 'runtime' | 'bare';
@@ -45,9 +46,18 @@ export interface ThreadOutcome {
   endedAt: number;
 }
 
+/** A live look at the runtime, for a worker (or any async caller) through comlink. */
+export interface RuntimeSnapshot {
+  gil: GilMetrics;
+  threads: ThreadMetrics[];
+}
+
 /** What the coordinator exposes to workers through comlink. */
 export interface CoordinatorApi {
+  /** Start a thread whose slot the caller claimed (fire-and-forget from a synchronous thread). */
   startThread(req: ThreadStartRequest): void;
+  /** The GIL's and every claimed thread's metrics now. */
+  inspect(): RuntimeSnapshot;
 }
 
 export type { ThreadStartRequest };

@@ -20,6 +20,9 @@ describe('Python threads on workers', () => {
       expect(o?.value).toBe('sleepy');
       expect(h.rt.threads.threadMetrics(slot).status).toBe('done');
       expect(h.rt.threads.threadMetrics(slot).blocked.sleep.count).toBe(1);
+      const snap = h.co.inspect();
+      expect(snap.threads.map((t) => t.name)).toEqual(['sleepy']);
+      expect(snap.gil.policy).toBe('new');
     } finally {
       await h.close();
     }

@@ -5,7 +5,7 @@
  */
 
 import type { Layout, Memory } from '../../heap/layout.ts';
-import type { GilPolicyName } from '../config.ts';
+import { readConfig, type GilPolicyName } from '../config.ts';
 import {
   G_CHECK_INTERVAL,
   G_CONTENDED_MS,
@@ -160,7 +160,13 @@ export function readThreadMetrics(mem: Memory, layout: Layout, slot: number): Th
   };
 }
 
-export function readGilMetrics(mem: Memory, layout: Layout, policy: GilPolicyName, at: number = performance.timeOrigin + performance.now()): GilMetrics {
+/** `policy` defaults to the one in the buffer's config line; `at` is "now" for open intervals. */
+export function readGilMetrics(
+  mem: Memory,
+  layout: Layout,
+  policy: GilPolicyName = readConfig(mem, layout.geometry.profile).gil,
+  at: number = performance.timeOrigin + performance.now(),
+): GilMetrics {
   const b = new GilBlock(mem, layout);
   const waiters = b.load(G_WAITERS);
   const open = waiters > 0 ? Math.max(0, at - b.getF64(G_CONTENDED_SINCE)) : 0;
