@@ -64,10 +64,10 @@ export class GcLists {
   private i32: Int32Array;
   /** offset of the GC STATE region */
   readonly base: number;
-  /** word indices of the hot fields */
-  private readonly wGen0: number;
-  private readonly wCount0: number;
-  private readonly wThreshold0: number;
+  /** word indices of the hot fields (the object space's inlined fast paths use them too) */
+  readonly wGen0: number;
+  readonly wCount0: number;
+  readonly wThreshold0: number;
   private readonly wEnabled: number;
   private readonly wCollecting: number;
   private readonly wLock: number;

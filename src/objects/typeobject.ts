@@ -50,7 +50,7 @@ import {
   dictForEach as dictForEachImport,
   entryKeyOf,
 } from './dict.ts';
-import { GC_HEAD_BYTES, PTR } from './header.ts';
+import { PTR } from './header.ts';
 import {
   HEAP_TYPE_BYTES,
   K_INSTANCE,
@@ -88,9 +88,19 @@ const TPFLAGS_WEAKREFABLE = 1 << 5;
 const TPFLAGS_HAS_FINALIZE = 1 << 6;
 const TPFLAGS_LEGACY_DEL = 1 << 7;
 const WORDS_PER_SLOT = 2;
+const W_REFCNT = 0;
+const W_TID = 1;
+const W_REF_SHARED = 3;
+const GC_HEAD_BYTES = 16;
+const W_GC_NEXT = 0;
+const W_GC_PREV = 1;
+const W_GC_REFS = 2;
+const W_GC_FLAGS = 3;
+const W_GC_HEAD = 4;
 export const MIRRORS = {
   OBJECT_HEAD_BYTES, W_TYPE, T_FLAGS, T_BASICSIZE, TPFLAGS_MANAGED_DICT, TPFLAGS_WEAKREFABLE, TPFLAGS_HAS_FINALIZE,
-  TPFLAGS_LEGACY_DEL, WORDS_PER_SLOT,
+  TPFLAGS_LEGACY_DEL, WORDS_PER_SLOT, W_REFCNT, W_TID, W_REF_SHARED, GC_HEAD_BYTES, W_GC_NEXT, W_GC_PREV, W_GC_REFS,
+  W_GC_FLAGS, W_GC_HEAD,
 };
 
 /* ---- instance fields (dict shape) ---- */
@@ -178,13 +188,55 @@ export function heapTypeName(s: ObjectSpace, t: number): string {
 
 /* ==== instances ==== */
 
-/** A new instance of heap class t (a new reference). The hot path of `py.instance`. */
+/**
+ * A new instance of heap class t (a new reference). The hot path of `py.instance`, flattened:
+ * allocate, GC header linked at the tail of generation 0 (gc_list_append), header, zeroed
+ * slots, the class's count, generation 0's count; the collector hook runs once it is complete.
+ */
 export function newInstance(s: ObjectSpace, t: number): number {
-  const flags = s.i32[(t + T_FLAGS) >> 2]!;
-  const size = s.i32[(t + T_BASICSIZE) >> 2]!;
+  let i32 = s.i32;
+  const flags = i32[(t + T_FLAGS) >> 2]!;
+  const size = i32[(t + T_BASICSIZE) >> 2]!;
+  const gcl = s.gcl;
+  if ((flags & TPFLAGS_MANAGED_DICT) !== 0 || gcl.locking) return newInstanceGeneric(s, t, flags, size);
+  const g = s.heap.malloc(size + GC_HEAD_BYTES);
+  if (g + size + GC_HEAD_BYTES > s.viewBytes) {
+    s.sync();
+    i32 = s.i32;
+  }
+  const w = g >> 2;
+  const head = gcl.wGen0;
+  const last = i32[head + W_GC_PREV]!;
+  i32[w + W_GC_NEXT] = head << 2;
+  i32[w + W_GC_PREV] = last;
+  i32[w + W_GC_REFS] = 0;
+  i32[w + W_GC_FLAGS] = 0;
+  i32[(last >> 2) + W_GC_NEXT] = g;
+  i32[head + W_GC_PREV] = g;
+  const ow = w + W_GC_HEAD;
+  i32[ow + W_REFCNT] = 1;
+  i32[ow + W_TID] = s.rc.tid;
+  i32[ow + W_TYPE] = t;
+  i32[ow + W_REF_SHARED] = 0;
+  for (let i = ow + (OBJECT_HEAD_BYTES >> 2), end = ow + (size >> 2); i < end; i++) i32[i] = 0;
+  s.rc.incref(t);
+  const c = i32[gcl.wCount0]! + 1;
+  i32[gcl.wCount0] = c;
+  if (c > i32[gcl.wThreshold0]!) gcThresholdPassed(s);
+  return g + GC_HEAD_BYTES;
+}
+
+/** Generation 0 passed its threshold: ask the collector if it is enabled and idle. */
+function gcThresholdPassed(s: ObjectSpace): void {
+  const gcl = s.gcl;
+  if (gcl.threshold(0) !== 0 && gcl.enabled && !gcl.collecting) s.onGcThreshold();
+}
+
+/** Instances with a __dict__, and every instance when the GC lists need their lock. */
+function newInstanceGeneric(s: ObjectSpace, t: number, flags: number, size: number): number {
   if ((flags & TPFLAGS_MANAGED_DICT) !== 0) return newDictInstance(s, t, size);
   const o = s.allocGCNoCount(size, t);
-  const i32 = s.i32; // after the allocation: it may have grown the views
+  const i32 = s.i32;
   for (let i = (o + OBJECT_HEAD_BYTES) >> 2, end = (o + size) >> 2; i < end; i++) i32[i] = 0;
   s.rc.incref(t);
   s.gcl.track(o);
@@ -418,23 +470,44 @@ export function instanceClear(s: ObjectSpace, o: number): void {
 
 /** subtype_dealloc: untrack, finalize (may resurrect), clear weakrefs, tp_del, clear, free, drop the class. */
 export function instanceDealloc(s: ObjectSpace, o: number): void {
-  const t = s.i32[(o >> 2) + W_TYPE]!;
-  const flags = s.i32[(t + T_FLAGS) >> 2]!;
-  s.gcl.untrack(o);
-  if ((flags & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE | TPFLAGS_MANAGED_DICT)) !== 0) {
-    if (deallocSlow(s, o, t, flags)) return;
-    instanceClear(s, o);
-  } else {
-    // __slots__ without __weakref__ or finalizer: drop the slots, the fast path
-    const i32 = s.i32;
-    for (let i = (o + OBJECT_HEAD_BYTES) >> 2, end = (o + s.i32[(t + T_BASICSIZE) >> 2]!) >> 2; i < end; i += WORDS_PER_SLOT) {
-      const v = i32[i]!;
-      if (v !== 0) {
-        i32[i] = 0;
-        s.decref(v);
-      }
+  const i32 = s.i32;
+  const t = i32[(o >> 2) + W_TYPE]!;
+  const flags = i32[(t + T_FLAGS) >> 2]!;
+  if ((flags & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE | TPFLAGS_MANAGED_DICT)) !== 0 || s.gcl.locking) {
+    instanceDeallocGeneric(s, o, t, flags);
+    return;
+  }
+  // __slots__ without __weakref__ or finalizer: the flattened fast path
+  const w = (o - GC_HEAD_BYTES) >> 2;
+  const next = i32[w + W_GC_NEXT]!;
+  if (next !== 0) {
+    const prev = i32[w + W_GC_PREV]!;
+    i32[(prev >> 2) + W_GC_NEXT] = next;
+    i32[(next >> 2) + W_GC_PREV] = prev;
+    i32[w + W_GC_NEXT] = 0;
+    i32[w + W_GC_PREV] = 0;
+  }
+  const ow = o >> 2;
+  for (let i = ow + (OBJECT_HEAD_BYTES >> 2), end = ow + (i32[(t + T_BASICSIZE) >> 2]! >> 2); i < end; i += WORDS_PER_SLOT) {
+    const v = i32[i]!;
+    if (v !== 0) {
+      i32[i] = 0;
+      s.decref(v);
     }
   }
+  i32[ow + W_REFCNT] = 0;
+  i32[ow + W_TYPE] = 0;
+  const cw = s.gcl.wCount0;
+  const c = i32[cw]!;
+  if (c > 0) i32[cw] = c - 1;
+  s.heap.free(o - GC_HEAD_BYTES);
+  s.decref(t);
+}
+
+function instanceDeallocGeneric(s: ObjectSpace, o: number, t: number, flags: number): void {
+  s.gcl.untrack(o);
+  if (deallocSlow(s, o, t, flags)) return;
+  instanceClear(s, o);
   s.freeGC(o);
   s.decref(t);
 }

@@ -17,6 +17,8 @@ const definitions: Record<string, number> = {
   ...(kinds as unknown as Record<string, number>),
   W_NEXT: header.GC_NEXT >> 2,
   W_PREV: header.GC_PREV >> 2,
+  W_GC_NEXT: header.GC_NEXT >> 2,
+  W_GC_PREV: header.GC_PREV >> 2,
   W_GC_REFS: header.GC_REFS >> 2,
   W_GC_FLAGS: header.GC_FLAGS >> 2,
   W_GC_HEAD: header.GC_HEAD_BYTES >> 2,
