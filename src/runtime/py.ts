@@ -241,7 +241,7 @@ export function trackingGcModule(py: PyImpl, s: ObjectSpace): GcModule {
       for (let g = 0; g < 3; g++) {
         const t = ts[g];
         if (t === undefined) continue;
-        if (!Number.isInteger(t) || t < 0) throw new ValueError('thresholds must be whole numbers >= 0');
+        if (!Number.isInteger(t)) throw new PyTypeError(`'${typeof t}' object cannot be interpreted as an integer`);
         gcl.setThreshold(g, t);
       }
     },
