@@ -191,7 +191,10 @@ export class ThreadState implements WaitGuard {
   attached = false;
   /** bytecodes executed, including those not yet flushed to the slot */
   bytecodes = 0;
-  private checkAt = FLUSH_EVERY;
+  /** tick's slow path runs when bytecodes reach this: a flush, or the old GIL's check interval */
+  private checkAt: number;
+  /** checkAt while detached (then checkAt is -Infinity, so a py call sends tick to the slow path) */
+  private savedCheckAt: number;
   private tookAt = 0;
   private stopError: Error | null = null;
   private lastCycle = '';
@@ -226,7 +229,8 @@ export class ThreadState implements WaitGuard {
     this.ringCap = layout.traceEvents;
     this.workPerBytecode = sys.block.getF64(G_WORK_PER_BYTECODE);
     const interval = sys.policy.checkInterval();
-    if (interval > 0) this.checkAt = interval;
+    this.savedCheckAt = interval > 0 ? interval : FLUSH_EVERY;
+    this.checkAt = -Infinity;
   }
 
   /* ================= the eval breaker ================= */
@@ -246,6 +250,9 @@ export class ThreadState implements WaitGuard {
   private pending(): void {
     const bits = Atomics.load(this.i32, this.breaker);
     if (bits & ABORT) this.raiseAbort();
+    // Python code running detached (a program that caught an error from a blocking call and went
+    // on): take the GIL back first.
+    if (!this.attached) this.attach();
     if (this.attached) {
       if (bits & STOP_THE_WORLD) this.park();
       if (bits & DROP_REQUEST) this.honourDropRequest();
@@ -283,7 +290,9 @@ export class ThreadState implements WaitGuard {
   /** Restart the tick countdown (2.7's sys.setcheckinterval sets _Py_Ticker to the new value). */
   resetTicker(): void {
     const interval = this.sys.policy.checkInterval();
-    this.checkAt = this.bytecodes + (interval > 0 ? interval : FLUSH_EVERY);
+    const at = this.bytecodes + (interval > 0 ? interval : FLUSH_EVERY);
+    if (this.attached) this.checkAt = at;
+    else this.savedCheckAt = at;
   }
 
   /** Write the local bytecode count to the slot. */
@@ -299,6 +308,7 @@ export class ThreadState implements WaitGuard {
    * `waitSince`: when the thread stopped running (a drop it is coming back from).
    */
   attach(waitSince?: number): void {
+    if (this.attached) return;
     const policy = this.sys.policy;
     const t0 = waitSince ?? this.sys.clock();
     let waited = waitSince !== undefined;
@@ -311,6 +321,7 @@ export class ThreadState implements WaitGuard {
     }
     const t1 = this.sys.clock();
     this.attached = true;
+    this.checkAt = this.savedCheckAt;
     this.tookAt = t1;
     this.recordAcquisition(t0, t1, waited);
   }
@@ -335,6 +346,8 @@ export class ThreadState implements WaitGuard {
     }
     this.trace(EV_DROP, DROP_REASONS.indexOf(reason), t);
     this.attached = false;
+    this.savedCheckAt = this.checkAt;
+    this.checkAt = -Infinity;
     Atomics.store(this.i32, this.attachWord, state);
     this.sys.policy.drop(this.slot, reason === 'park' ? 'voluntary' : reason, this);
   }

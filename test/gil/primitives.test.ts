@@ -273,3 +273,18 @@ describe('threading objects on one thread', () => {
     expect(rt.heap.verifyHeap()).toEqual([]);
   });
 });
+
+describe('Python code that runs on after a failed blocking call', () => {
+  it('takes the GIL back at its next py call', () => {
+    const { rt, ts, py } = mainThread({ deadlockMs: 50 });
+    const ev = py.threading.Event();
+    // nothing can set the event: the watchdog ends the wait, the thread is left detached
+    expect(() => py.threading.wait(ev)).toThrow(/no thread can wake it/);
+    expect(ts.attached).toBe(false);
+    py.tick();
+    expect(ts.attached).toBe(true);
+    expect(rt.threads.block.load(G_LOCKED)).toBe(1);
+    py.compute(100);
+    expect(ts.attached).toBe(true);
+  });
+});
