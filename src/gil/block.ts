@@ -44,6 +44,7 @@
  * Slots are thread-table indices; -1 means "no thread".
  */
 
+import { US_PER_MS } from './clock.ts';
 import { CACHE_LINE, GIL_BLOCK_BYTES, type Layout, type Memory } from '../heap/layout.ts';
 
 export const LINE_WORDS = CACHE_LINE / 4;
@@ -162,7 +163,7 @@ export function initGilBlock(block: GilBlock, init: GilBlockInit): void {
   block.store(G_LAST_HOLDER, NO_THREAD);
   block.store(G_FIFO_HOLDER, NO_THREAD);
   block.store(G_STW_REQUESTER, NO_THREAD);
-  block.store(G_INTERVAL_US, Math.round(init.switchIntervalMs * 1000));
+  block.store(G_INTERVAL_US, Math.round(init.switchIntervalMs * US_PER_MS));
   block.store(G_CHECK_INTERVAL, init.checkInterval);
   block.store(G_DEADLOCK_MS, Math.round(init.deadlockMs));
   block.store(G_BUFFER_ID, init.bufferId);

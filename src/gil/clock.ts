@@ -14,3 +14,5 @@ export function now(): number {
 
 /** Microseconds per millisecond: the unit of the wait histograms and of nativeCall. */
 export const US_PER_MS = 1000;
+/** Milliseconds per second (sys.setswitchinterval takes seconds). */
+export const MS_PER_S = 1000;

@@ -11,6 +11,7 @@
  */
 
 import { G_DROP_REQUEST_AT, G_DROP_REQUESTS, G_FIFO_HOLDER, G_INTERVAL_US, G_LAST_HOLDER, G_NEXT_TICKET, G_NOW_SERVING, G_SWITCH_NUMBER, NO_THREAD, type GilBlock } from './block.ts';
+import { US_PER_MS } from './clock.ts';
 import type { DropReason, GilHost, GilPolicy } from './policy.ts';
 import { WaitStats } from './stats.ts';
 import { WAIT_SLICE_MS, type WaitGuard } from './wait.ts';
@@ -58,7 +59,7 @@ class FifoGil implements GilPolicy {
       let serving = Atomics.load(i32, this.nowServing);
       let intervalStart = since;
       while (serving !== ticket) {
-        const intervalMs = Math.max(1, b.load(G_INTERVAL_US)) / 1000;
+        const intervalMs = Math.max(1, b.load(G_INTERVAL_US)) / US_PER_MS;
         const left = intervalStart + intervalMs - host.clock();
         if (left <= 0) {
           const holder = b.load(G_FIFO_HOLDER);

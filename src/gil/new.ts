@@ -35,6 +35,7 @@ import {
 } from './block.ts';
 import { Cond } from './cond.ts';
 import { Mutex } from './mutex.ts';
+import { US_PER_MS } from './clock.ts';
 import type { DropReason, GilHost, GilPolicy } from './policy.ts';
 import { WaitStats } from './stats.ts';
 import type { WaitGuard } from './wait.ts';
@@ -95,7 +96,7 @@ class NewGil implements GilPolicy {
     try {
       while (Atomics.load(i32, this.locked) !== 0) {
         const saved = Atomics.load(i32, this.switchNumber);
-        const intervalMs = Math.max(1, b.load(G_INTERVAL_US)) / 1000;
+        const intervalMs = Math.max(1, b.load(G_INTERVAL_US)) / US_PER_MS;
         const r = this.cond.wait(this.mutex, intervalMs, guard, since);
         if (r === 'stopped') {
           this.mutex.unlock();

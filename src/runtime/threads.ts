@@ -40,7 +40,7 @@ import {
   fixedViews,
   initGilBlock,
 } from '../gil/block.ts';
-import { now } from '../gil/clock.ts';
+import { MS_PER_S, US_PER_MS, now } from '../gil/clock.ts';
 import { Mutex } from '../gil/mutex.ts';
 import { createPolicy, type GilHost, type GilPolicy } from '../gil/policy.ts';
 import { WAIT_SLICE_MS, waitWhile } from '../gil/wait.ts';
@@ -76,6 +76,8 @@ import { readGilMetrics, readThreadMetrics, readTimeline, type GilMetrics, type 
 
 /** Default watchdog limit: a thread blocked this long with nothing able to wake it is a deadlock. */
 export const DEFAULT_DEADLOCK_MS = 10_000;
+/** The stop-the-world requester re-scans the threads this often (CPython 3.13: 1 ms). */
+const STW_POLL_MS = 1;
 /** CPython's bounds for sys.setswitchinterval are "positive"; ours also fit the Int32 µs word. */
 const MAX_INTERVAL_MS = 10_000;
 
@@ -321,7 +323,7 @@ export class ThreadSystem {
     for (;;) {
       const seen = Atomics.load(i32, block.word(G_STW_EVENT));
       if (this.parkDetachedThreads(ts.slot)) break;
-      if (waitWhile(i32, block.word(G_STW_EVENT), seen, 1, ts, since, this.clock) === 'stopped') {
+      if (waitWhile(i32, block.word(G_STW_EVENT), seen, STW_POLL_MS, ts, since, this.clock) === 'stopped') {
         this.startTheWorld(ts);
         ts.raise();
       }
@@ -374,13 +376,13 @@ export class ThreadSystem {
   /** sys.setswitchinterval(seconds) */
   setswitchinterval(seconds: number): void {
     if (!(typeof seconds === 'number' && seconds > 0)) throw new ValueError('switch interval must be strictly positive');
-    const ms = Math.min(seconds * 1000, MAX_INTERVAL_MS);
-    this.block.store(G_INTERVAL_US, Math.max(1, Math.round(ms * 1000)));
+    const ms = Math.min(seconds * MS_PER_S, MAX_INTERVAL_MS);
+    this.block.store(G_INTERVAL_US, Math.max(1, Math.round(ms * US_PER_MS)));
   }
 
   /** sys.getswitchinterval(): seconds */
   getswitchinterval(): number {
-    return this.block.load(G_INTERVAL_US) / 1e6;
+    return this.block.load(G_INTERVAL_US) / (US_PER_MS * MS_PER_S);
   }
 
   /** sys.setcheckinterval(ticks) (Python 2) */

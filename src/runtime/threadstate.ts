@@ -41,6 +41,7 @@
 import { AbortError, PyRuntimeError } from '../errors.ts';
 import { CACHE_LINE, THREAD_STATE_BYTES, type Layout } from '../heap/layout.ts';
 import { G_HELD_MS, G_WORK_PER_BYTECODE } from '../gil/block.ts';
+import { US_PER_MS } from '../gil/clock.ts';
 import type { DropReason } from '../gil/policy.ts';
 import { waitWhile, type WaitGuard } from '../gil/wait.ts';
 import { HIST_WORDS, histIndex } from './threading/histogram.ts';
@@ -148,6 +149,9 @@ export const M_CONTENDED_TAKES = 15;
 export const M_BLOCKED_MS = 16;
 export const M_BLOCKED_N = M_BLOCKED_MS + BLOCK_KINDS.length;
 export const M_USED = M_BLOCKED_N + BLOCK_KINDS.length;
+
+/** Burn-loop iterations between clock reads while spinning in nativeCall. */
+const SPIN_CHUNK = 64;
 
 /** Bytecodes between flushes of the local counter to the slot when nothing else polls. */
 export const FLUSH_EVERY = 4096;
@@ -359,7 +363,7 @@ export class ThreadState implements WaitGuard {
     f64[m + M_ACQUISITIONS] = f64[m + M_ACQUISITIONS]! + 1;
     f64[m + M_WAIT_MS] = f64[m + M_WAIT_MS]! + wait;
     if (wait > f64[m + M_WAIT_MAX_MS]!) f64[m + M_WAIT_MAX_MS] = wait;
-    const b = this.hist + histIndex(wait * 1000);
+    const b = this.hist + histIndex(wait * US_PER_MS);
     this.i32[b] = this.i32[b]! + 1;
     if (waited) {
       f64[m + M_CONTENDED_TAKES] = f64[m + M_CONTENDED_TAKES]! + 1;
@@ -461,10 +465,10 @@ export class ThreadState implements WaitGuard {
   /** Spin real CPU work for `us` microseconds (C code that released the GIL). */
   spin(us: number): void {
     const clock = this.sys.clock;
-    const end = clock() + us / 1000;
+    const end = clock() + us / US_PER_MS;
     let x = this.sink;
     while (clock() < end) {
-      x = burn(x, 64);
+      x = burn(x, SPIN_CHUNK);
       if ((Atomics.load(this.i32, this.breaker) & ABORT) !== 0) this.raiseAbort();
     }
     this.sink = x;

@@ -9,6 +9,7 @@
  */
 
 import { PyRuntimeError } from '../../errors.ts';
+import { US_PER_MS } from '../../gil/clock.ts';
 import type { Mutex } from '../../gil/mutex.ts';
 import { waitWhile } from '../../gil/wait.ts';
 import { T_STATUS, isEnded, slotWord, type ThreadState } from '../threadstate.ts';
@@ -80,7 +81,7 @@ export function createThreadOps(ts: ThreadState, natives: NativeObjects, starter
       });
     },
     nativeCall(us) {
-      ts.blocking('native', 0, 0, sys.clock() + us / 1000, () => ts.spin(us));
+      ts.blocking('native', 0, 0, sys.clock() + us / US_PER_MS, () => ts.spin(us));
     },
     time: timeModule(ts),
     threading: threadingModule(ts, natives, starter),

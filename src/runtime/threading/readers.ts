@@ -49,6 +49,7 @@ import {
   type BlockKind,
   type ThreadStatus,
 } from '../threadstate.ts';
+import { US_PER_MS } from '../../gil/clock.ts';
 import { HIST_BUCKETS, histPercentile } from './histogram.ts';
 import { EVENT_NAMES, ringOffset, type TimelineEventKind } from './timeline.ts';
 import { TRACE_EVENT_BYTES } from '../../heap/layout.ts';
@@ -126,7 +127,7 @@ export function readThreadMetrics(mem: Memory, layout: Layout, slot: number): Th
   const g = (k: number): number => f64[m + k]!;
   const hb = slotWord(layout, slot, T_HIST);
   const hist = Array.from(i32.subarray(hb, hb + HIST_BUCKETS));
-  const maxUs = g(M_WAIT_MAX_MS) * 1000;
+  const maxUs = g(M_WAIT_MAX_MS) * US_PER_MS;
   const blocked = {} as Record<BlockKind, { count: number; ms: number }>;
   BLOCK_KINDS.forEach((k, i) => {
     if (k !== 'none') blocked[k] = { count: g(M_BLOCKED_N + i), ms: g(M_BLOCKED_MS + i) };
@@ -177,7 +178,7 @@ export function readGilMetrics(
     contendedMs: b.getF64(G_CONTENDED_MS) + open,
     waitersNow: waiters,
     dropRequests: b.load(G_DROP_REQUESTS) >>> 0,
-    switchIntervalMs: b.load(G_INTERVAL_US) / 1000,
+    switchIntervalMs: b.load(G_INTERVAL_US) / US_PER_MS,
     checkInterval: b.load(G_CHECK_INTERVAL),
     stopTheWorldPauses: b.load(G_STW_COUNT),
   };
