@@ -253,8 +253,10 @@ export class ThreadSystem {
 
   private requestDrop(holder: number, requester: number): void {
     if (holder < 0 || holder >= this.layout.maxThreads) return;
-    Atomics.or(this.i32, slotWord(this.layout, holder, T_BREAKER), DROP_REQUEST);
+    // Count and trace first, set the bit last: the requester holds the GIL's mutex here and the
+    // holder will want it as soon as it sees the bit.
     this.bound.get(requester)?.noteDropRequest(holder);
+    Atomics.or(this.i32, slotWord(this.layout, holder, T_BREAKER), DROP_REQUEST);
   }
 
   /* ================= failure ================= */
