@@ -140,6 +140,11 @@ export class ObjectSpace {
   i16: Int16Array;
   f64: Float64Array;
   viewBytes = 0;
+  /** hot words copied from the GC lists and the strategy (the flattened fast paths use them) */
+  readonly wGen0: number;
+  readonly wCount0: number;
+  readonly wThreshold0: number;
+  readonly tid: number;
   /** the heap's slot count word (S_NSLOTS): when it moves, the buffer has grown */
   private readonly nslotsWord: number;
   private knownSlots = -1;
@@ -196,6 +201,10 @@ export class ObjectSpace {
     this.i16 = new Int16Array(0);
     this.rc = makeRefcount(config.refcount, this.i32);
     this.gcl = new GcLists(this.i32, layout.gcOff, locking);
+    this.wGen0 = this.gcl.wGen0;
+    this.wCount0 = this.gcl.wCount0;
+    this.wThreshold0 = this.gcl.wThreshold0;
+    this.tid = this.rc.tid;
     this.st = staticsAt(layout.runtimeOff);
     this.None = this.st.none;
     this.True = this.st.true_;
@@ -439,12 +448,21 @@ export class ObjectSpace {
     }
     this.draining = true;
     try {
-      this.deallocOne(o);
-      const pending = this.pending;
-      while (pending.length > 0) this.deallocOne(pending.pop()!);
-    } finally {
+      if (this.i32[(this.i32[(o >> 2) + W_TYPE]! + T_KIND) >> 2] === K_INSTANCE) instanceDealloc(this, o);
+      else this.deallocOne(o);
+      if (this.pending.length !== 0) this.drainPending();
+    } catch (e) {
+      this.pending.length = 0;
       this.draining = false;
+      throw e;
     }
+    this.draining = false;
+  }
+
+  /** Deallocations that a dealloc queued (children whose count reached zero): the trashcan. */
+  private drainPending(): void {
+    const pending = this.pending;
+    while (pending.length > 0) this.deallocOne(pending.pop()!);
   }
 
   /** tp_dealloc, per kind. */

@@ -197,15 +197,14 @@ export function newInstance(s: ObjectSpace, t: number): number {
   let i32 = s.i32;
   const flags = i32[(t + T_FLAGS) >> 2]!;
   const size = i32[(t + T_BASICSIZE) >> 2]!;
-  const gcl = s.gcl;
-  if ((flags & TPFLAGS_MANAGED_DICT) !== 0 || gcl.locking) return newInstanceGeneric(s, t, flags, size);
+  if ((flags & TPFLAGS_MANAGED_DICT) !== 0 || s.gcl.locking) return newInstanceGeneric(s, t, flags, size);
   const g = s.heap.malloc(size + GC_HEAD_BYTES);
   if (g + size + GC_HEAD_BYTES > s.viewBytes) {
     s.sync();
     i32 = s.i32;
   }
   const w = g >> 2;
-  const head = gcl.wGen0;
+  const head = s.wGen0;
   const last = i32[head + W_GC_PREV]!;
   i32[w + W_GC_NEXT] = head << 2;
   i32[w + W_GC_PREV] = last;
@@ -215,14 +214,14 @@ export function newInstance(s: ObjectSpace, t: number): number {
   i32[head + W_GC_PREV] = g;
   const ow = w + W_GC_HEAD;
   i32[ow + W_REFCNT] = 1;
-  i32[ow + W_TID] = s.rc.tid;
+  i32[ow + W_TID] = s.tid;
   i32[ow + W_TYPE] = t;
   i32[ow + W_REF_SHARED] = 0;
   for (let i = ow + (OBJECT_HEAD_BYTES >> 2), end = ow + (size >> 2); i < end; i++) i32[i] = 0;
   s.rc.incref(t);
-  const c = i32[gcl.wCount0]! + 1;
-  i32[gcl.wCount0] = c;
-  if (c > i32[gcl.wThreshold0]!) gcThresholdPassed(s);
+  const c = i32[s.wCount0]! + 1;
+  i32[s.wCount0] = c;
+  if (c > i32[s.wThreshold0]!) gcThresholdPassed(s);
   return g + GC_HEAD_BYTES;
 }
 
@@ -497,7 +496,7 @@ export function instanceDealloc(s: ObjectSpace, o: number): void {
   }
   i32[ow + W_REFCNT] = 0;
   i32[ow + W_TYPE] = 0;
-  const cw = s.gcl.wCount0;
+  const cw = s.wCount0;
   const c = i32[cw]!;
   if (c > 0) i32[cw] = c - 1;
   s.heap.free(o - GC_HEAD_BYTES);

@@ -436,11 +436,28 @@ export class PyImpl implements Py {
     this.ops.tick();
     const s = this.s;
     s.syncIfGrown();
-    s.check(cls);
-    if (s.i32[(s.i32[(cls >> 2) + W_TYPE]! + T_KIND) >> 2] !== K_TYPE || s.i32[(cls + T_KIND) >> 2] !== K_INSTANCE) {
-      this.notInstantiable(cls);
+    // a live heap class: its type is `type` (no metaclasses here), its kind INSTANCE, count > 0
+    const i32 = s.i32;
+    if (
+      (cls | 0) !== cls ||
+      (cls & s.alignMask) !== 0 ||
+      cls < s.minObject ||
+      cls >= s.viewBytes ||
+      i32[(cls >> 2) + W_TYPE] !== s.typeType ||
+      i32[(cls + T_KIND) >> 2] !== K_INSTANCE ||
+      !(i32[cls >> 2]! > 0)
+    ) {
+      return this.instanceSlow(cls);
     }
     return newInstance(s, cls);
+  }
+
+  /** Not obviously a live heap class: the full check (it syncs views grown by other threads). */
+  private instanceSlow(cls: PyObject): PyObject {
+    const s = this.s;
+    s.check(cls);
+    if (s.kindOf(cls) === K_TYPE && s.i32[(cls + T_KIND) >> 2] === K_INSTANCE) return newInstance(s, cls);
+    return this.notInstantiable(cls);
   }
 
   private notInstantiable(cls: PyObject): never {
