@@ -94,6 +94,11 @@ export interface ThreadSystemOptions {
 export interface ThreadHooks {
   /** GC_SCHEDULED was seen at a poll of `ts`: run the scheduled collection there. */
   gcScheduled?: (ts: ThreadState) => void;
+  /**
+   * Bits from FIRST_FREE_BREAKER_BIT up were seen at a poll of `ts` (a later part's requests, e.g.
+   * "merge queued refcounts"): handle them and clear them (ts.clearRequest).
+   */
+  breaker?: (ts: ThreadState, bits: number) => void;
 }
 
 export class ThreadSystem {

@@ -91,6 +91,9 @@ export const DROP_REQUEST = 1 << 0;
 export const GC_SCHEDULED = 1 << 1;
 export const STOP_THE_WORLD = 1 << 2;
 export const ABORT = 1 << 3;
+/** The first bit left for later requests; ThreadHooks.breaker handles bits from here up. */
+export const FIRST_FREE_BREAKER_BIT = 1 << 4;
+const KNOWN_BITS = FIRST_FREE_BREAKER_BIT - 1;
 
 /* ---- what a blocked thread waits for ---- */
 export const BLOCK_KINDS = ['none', 'io', 'sleep', 'lock', 'join', 'native', 'queue', 'event', 'cond'] as const;
@@ -265,6 +268,7 @@ export class ThreadState implements WaitGuard {
       Atomics.and(this.i32, this.breaker, ~GC_SCHEDULED);
       this.sys.hooks.gcScheduled?.(this);
     }
+    if (bits & ~KNOWN_BITS) this.otherRequests(bits & ~KNOWN_BITS);
     if (this.bytecodes >= this.checkAt) {
       this.flush();
       const interval = this.sys.policy.checkInterval();
@@ -274,6 +278,23 @@ export class ThreadState implements WaitGuard {
       }
       this.checkAt = this.bytecodes + (interval > 0 ? interval : FLUSH_EVERY);
     }
+  }
+
+  /** Bits a later part defined: its hook handles (and clears) them; without one they are dropped. */
+  private otherRequests(bits: number): void {
+    const hook = this.sys.hooks.breaker;
+    if (hook) hook(this, bits);
+    else Atomics.and(this.i32, this.breaker, ~bits);
+  }
+
+  /** Set a request bit (FIRST_FREE_BREAKER_BIT and up) on this thread's eval breaker. */
+  request(bit: number): void {
+    Atomics.or(this.i32, this.breaker, bit);
+  }
+
+  /** Clear request bits on this thread's eval breaker (a breaker hook does, once handled). */
+  clearRequest(bits: number): void {
+    Atomics.and(this.i32, this.breaker, ~bits);
   }
 
   private honourDropRequest(): void {

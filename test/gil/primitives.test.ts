@@ -9,7 +9,7 @@ import { CONTENDED, LOCKED, Mutex, UNLOCKED } from '../../src/gil/mutex.ts';
 import { POLICIES } from '../../src/gil/policy.ts';
 import type { WaitGuard } from '../../src/gil/wait.ts';
 import { GIL_POLICIES } from '../../src/runtime/config.ts';
-import { ATTACHED, DETACHED, T_ATTACH, slotWord } from '../../src/runtime/threadstate.ts';
+import { ATTACHED, DETACHED, FIRST_FREE_BREAKER_BIT, T_ATTACH, slotWord } from '../../src/runtime/threadstate.ts';
 import { BareRuntime } from '../../src/runtime/threading/bare.ts';
 import { HIST_BUCKETS, histBounds, histIndex, histPercentile } from '../../src/runtime/threading/histogram.ts';
 
@@ -286,5 +286,20 @@ describe('Python code that runs on after a failed blocking call', () => {
     expect(rt.threads.block.load(G_LOCKED)).toBe(1);
     py.compute(100);
     expect(ts.attached).toBe(true);
+  });
+});
+
+describe('eval breaker bits for later parts', () => {
+  it('a bit from FIRST_FREE_BREAKER_BIT up reaches the breaker hook at the next poll', () => {
+    const { rt, ts, py } = mainThread();
+    const seen: number[] = [];
+    rt.threads.hooks.breaker = (t, bits) => {
+      seen.push(bits);
+      t.clearRequest(bits);
+    };
+    ts.request(FIRST_FREE_BREAKER_BIT << 1);
+    py.tick();
+    py.tick();
+    expect(seen).toEqual([FIRST_FREE_BREAKER_BIT << 1]);
   });
 });
