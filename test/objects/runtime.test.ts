@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, PyReferenceError } from '../../src/errors.ts';
 import { defineNativeType, nativeType, allocNative, NATIVE_PAYLOAD } from '../../src/objects/native.ts';
-import type { ObjectSpace } from '../../src/objects/space.ts';
+import type { ObjectSpace, Visit } from '../../src/objects/space.ts';
 import { singleThreadOps } from '../../src/runtime/py.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { blocksInUse, makeRuntime } from './helpers.ts';
@@ -78,7 +78,7 @@ describe('native objects', () => {
     name: 'test.Box',
     payloadBytes: 8,
     gc: true,
-    traverse(s: ObjectSpace, o: number, visit: (c: number, a: unknown) => void, arg: unknown) {
+    traverse<A>(s: ObjectSpace, o: number, visit: Visit<A>, arg: A) {
       const item = s.i32[(o + NATIVE_PAYLOAD) >> 2]!;
       if (item !== 0) visit(item, arg);
     },
