@@ -255,15 +255,19 @@ export class ThreadState implements WaitGuard {
 
   /** The slow path of tick: CPython's _Py_HandlePending. */
   private pending(): void {
-    const bits = Atomics.load(this.i32, this.breaker);
+    let bits = Atomics.load(this.i32, this.breaker);
     if (bits & ABORT) this.raiseAbort();
     // Python code running detached (a program that caught an error from a blocking call and went
-    // on): take the GIL back first.
-    if (!this.attached) this.attach();
-    if (this.attached) {
-      if (bits & STOP_THE_WORLD) this.park();
-      if (bits & DROP_REQUEST) this.honourDropRequest();
+    // on): take the GIL back first. Taking it clears a stale drop request, so read the bits again.
+    if (!this.attached) {
+      this.attach();
+      bits = Atomics.load(this.i32, this.breaker);
     }
+    if (bits & STOP_THE_WORLD) {
+      this.park();
+      bits = Atomics.load(this.i32, this.breaker);
+    }
+    if (bits & DROP_REQUEST) this.honourDropRequest();
     if (bits & GC_SCHEDULED) {
       Atomics.and(this.i32, this.breaker, ~GC_SCHEDULED);
       this.sys.hooks.gcScheduled?.(this);
