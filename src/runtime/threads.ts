@@ -18,7 +18,7 @@
  *  - the sys settings that live in the GIL block (switch and check intervals).
  */
 
-import { ConfigError, PyRuntimeError, ValueError } from '../errors.ts';
+import { ConfigError, DeadlockError, PyRuntimeError, ValueError } from '../errors.ts';
 import { readLayout, type Layout, type Memory } from '../heap/layout.ts';
 import {
   G_ABORT,
@@ -334,7 +334,25 @@ export class ThreadSystem {
         this.startTheWorld(ts);
         ts.raise();
       }
+      if (this.clock() - since > this.deadlockMs) {
+        const stuck = this.unparked(ts.slot);
+        this.startTheWorld(ts);
+        throw new DeadlockError(
+          `thread '${ts.name}' could not stop the world in ${this.deadlockMs} ms: ${stuck} never reached a safe point ` +
+            '(attached but not running Python code: a thread must detach, e.g. await joinAsync, while it waits)',
+        );
+      }
     }
+  }
+
+  /** Names of the live threads a stop-the-world is still waiting for. */
+  private unparked(requester: number): string {
+    const names: string[] = [];
+    for (let s = 0; s < this.layout.maxThreads; s++) {
+      if (s === requester || !isLive(this.statusOf(s))) continue;
+      if (Atomics.load(this.i32, slotWord(this.layout, s, T_ATTACH)) === ATTACHED) names.push(`'${this.nameOf(s)}'`);
+    }
+    return names.length > 0 ? `thread ${names.join(', ')}` : 'a thread';
   }
 
   /** One pass: suspend detached threads, ask attached ones to park. True when all are stopped. */

@@ -303,3 +303,14 @@ describe('eval breaker bits for later parts', () => {
     expect(seen).toEqual([FIRST_FREE_BREAKER_BIT << 1]);
   });
 });
+
+describe('stop-the-world watchdog', () => {
+  it('a thread that stays attached without polling makes the stop fail clearly, not hang', () => {
+    const { rt, ts } = mainThread({ gil: 'none', deadlockMs: 50 });
+    const other = rt.threads.bind(rt.threads.claimSlot('idle-attached'));
+    other.start();
+    rt.threads.current = ts;
+    expect(() => rt.threads.stopTheWorld(ts)).toThrow(/could not stop the world in 50 ms: thread 'idle-attached' never reached a safe point/);
+    expect(rt.threads.stopRequested()).toBe(false);
+  });
+});
