@@ -23,8 +23,20 @@
  *             and returns the memory to the heap.
  *
  * The type table (per kind: traverse, clear, dealloc, sizeof) is the `switch` in the dispatch
- * functions below; the GC reaches it through `traverse(o, visit, arg)`, `clear(o)`,
- * `isGC(o)`, `hasFinalizer(o)`, `callFinalizer(o)`, `hasLegacyDel(o)` and the weakref helpers.
+ * functions below. What other parts use:
+ *
+ *   collector (src/gc)   traverse(o, visit, arg), clear(o) (tp_clear), isGC(o), isTracked(o),
+ *                        hasFinalizer(o), isFinalized(o), callFinalizer(o) (PEP 442, once),
+ *                        hasLegacyDel(o), refcount(o) / rc.setCount(o, n), incref/decref,
+ *                        gcl (gc/lists.ts: rings, counts, thresholds), onGcThreshold (hook),
+ *                        weakref.ts: weakrefsOf, clearWeakref, takeWeakrefCallback,
+ *                        runWeakrefCallback; tuple.ts: maybeUntrackTuple; header.ts: GC_REFS,
+ *                        GC_FLAGS bits (GC_FINALIZED, GC_COLLECTING, GC_UNREACHABLE)
+ *   threading (src/gil)  native.ts: defineNativeType(spec), nativeType(space, spec),
+ *                        allocNative(space, type) -> object with a zeroed payload at
+ *                        o + NATIVE_PAYLOAD; incref/decref/xdecref; check(o)
+ *   everyone             allocObject / allocGC (+ gcl.track) / freeObject / freeGC,
+ *                        mallocRaw / reallocRaw / freeRaw, sync() after the buffer grew
  */
 
 import { GilsimError, MemoryError, PyReferenceError, PyTypeError } from '../errors.ts';
