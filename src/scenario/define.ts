@@ -148,6 +148,12 @@ export interface Scenario {
   /** the phases for a context (`threads` becomes one phase named 'main') */
   plan(ctx: ScenarioContext<AnyParams>): readonly PhaseSpec[];
   results(r: ResultsContext<AnyParams>): Results;
+  /**
+   * A thread program the runner starts on every worker before the first phase: loading the
+   * scenario module and warming the py calls there, so that a phase's threads start together
+   * instead of one of them paying for a module load while the others run alone.
+   */
+  warmup(py: Py, steps: number, holdMs: number): number;
 }
 
 const NAME_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -175,8 +181,23 @@ export function defineScenario<S extends ParamSchema, const G extends Programs>(
     threadsParam: d.threadsParam,
     plan,
     results: (r: ResultsContext<AnyParams>) => d.results(r),
+    warmup,
   });
 }
+
+/** Allocate and free `steps` ints, then sleep `holdMs` (so every warm-up thread gets a worker of its own). */
+function warmup(py: Py, steps: number, holdMs: number): number {
+  for (let i = 0; i < steps; i++) {
+    const x = py.int(WARMUP_INT + i);
+    py.decref(x);
+    py.tick();
+  }
+  py.time.sleep(holdMs);
+  return steps;
+}
+
+/** Past the small-int cache, so warm-up allocates as the programs will. */
+const WARMUP_INT = 1000;
 
 export function isScenario(x: unknown): x is Scenario {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[SCENARIO] === true;

@@ -83,7 +83,7 @@ class RuntimeEngine implements Engine {
 
   async runThreads(specs: readonly EngineThreadSpec[]) {
     const outs = await this.co.runThreads(
-      specs.map((s) => ({ module: s.moduleUrl, fn: `${s.exportName}.programs.${s.program}`, args: s.args, name: s.name })),
+      specs.map((s) => ({ module: s.moduleUrl, fn: s.fn, args: s.args, name: s.name })),
     );
     return outs.map((x, i) => ({ name: specs[i]!.name, ident: x.slot, value: x.value, startedAt: x.startedAt, endedAt: x.endedAt }));
   }

@@ -30,9 +30,9 @@ export interface EngineThreadSpec {
   name: string;
   /** file URL of the scenario module */
   moduleUrl: string;
-  /** the export that holds the scenario ('default' or a name) */
-  exportName: string;
-  /** the key in the scenario's `programs` */
+  /** the function: a dotted path from the module's exports ('default.programs.countdown') */
+  fn: string;
+  /** the program's key in the scenario's `programs` (or 'warmup'), for messages */
   program: string;
   args: readonly unknown[];
 }
@@ -43,6 +43,7 @@ export interface EngineThreadResult {
   ident: number;
   /** the program's return value */
   value: unknown;
+  /** when the program began and ended, on the worker (module loading excluded) */
   startedAt: number;
   endedAt: number;
 }

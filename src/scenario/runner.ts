@@ -61,9 +61,14 @@ const SPARE_THREADS = 2;
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** Warm-up: ints each warm-up thread allocates and frees, and how long it then holds its worker. */
+const WARMUP_STEPS = 2000;
+const WARMUP_HOLD_MS = 20;
+
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const { scenario } = o.loaded;
-  const maxThreads = countThreads(scenario, o.params, o.seed) + SPARE_THREADS;
+  const shape = planShape(scenario, o.params, o.seed);
+  const maxThreads = Math.max(shape.total, shape.widest) + SPARE_THREADS;
   const engine = await o.engine({
     config: o.config,
     heapMaxBytes: o.heapMaxBytes,
@@ -72,7 +77,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     seed: o.seed,
   });
   try {
-    return await new Run(o, engine).run();
+    return await new Run(o, engine, shape.widest).run();
   } finally {
     await engine.close();
   }
@@ -93,17 +98,21 @@ class Run {
   private gilFirst: GilCounters | undefined;
   private gilLast: GilCounters | undefined;
   private measuredMs = 0;
+  private readonly widest: number;
 
-  constructor(o: RunOptions, engine: Engine) {
+  constructor(o: RunOptions, engine: Engine, widest: number) {
     this.o = o;
     this.s = o.loaded.scenario;
     this.engine = engine;
+    this.widest = widest;
   }
 
   async run(): Promise<RunResult> {
     const ctx: ScenarioContext<AnyParams> = { params: this.o.params, seed: this.o.seed, shared: undefined };
     let phases: readonly PhaseSpec[] = [];
-    if (this.s.setup) {
+    this.progress('warm-up', -1, 0);
+    await this.warmup();
+    if (!this.error && this.s.setup) {
       this.progress('setup', -1, 0);
       const r = await this.helper(this.s.setup, [this.o.params]);
       if (r) ctx.shared = r.value;
@@ -134,11 +143,30 @@ class Run {
     return out?.[0];
   }
 
+  /** One warm-up thread per worker the widest phase needs (see Scenario.warmup). */
+  private async warmup(): Promise<void> {
+    const { moduleUrl, exportName } = this.o.loaded;
+    const n = Math.max(1, this.widest);
+    try {
+      await this.engine.runThreads(
+        Array.from({ length: n }, (_, i) => ({
+          name: `warmup-${i}`,
+          moduleUrl,
+          fn: `${exportName}.warmup`,
+          program: 'warmup',
+          args: [WARMUP_STEPS, WARMUP_HOLD_MS],
+        })),
+      );
+    } catch (e) {
+      this.error = runErrorOf(e);
+    }
+  }
+
   private async start(threads: readonly { name: string; program: string; args?: readonly unknown[] }[]): Promise<EngineThreadResult[] | undefined> {
     const { moduleUrl, exportName } = this.o.loaded;
     try {
       return await this.engine.runThreads(
-        threads.map((t) => ({ name: t.name, moduleUrl, exportName, program: t.program, args: t.args ?? [] })),
+        threads.map((t) => ({ name: t.name, moduleUrl, fn: `${exportName}.programs.${t.program}`, program: t.program, args: t.args ?? [] })),
       );
     } catch (e) {
       this.error = runErrorOf(e);
@@ -150,12 +178,17 @@ class Run {
     const gil0 = this.engine.gilCounters();
     this.gilFirst ??= gil0;
     const sampler = this.startSampling();
-    const t0 = now();
+    const posted = now();
     const ran = await this.start(spec.threads);
-    const wallMs = now() - t0;
+    const settled = now();
     clearInterval(sampler);
     this.sample();
     if (!ran) return;
+    // The phase is the span its programs ran (from the first start to the last end, on the
+    // workers): posting the tasks and carrying the outcomes back are not the workload's time.
+    const t0 = ran.length ? Math.min(...ran.map((r) => r.startedAt)) : posted;
+    const t1 = ran.length ? Math.max(...ran.map((r) => r.endedAt)) : settled;
+    const wallMs = t1 > t0 ? t1 - t0 : settled - posted;
     const gil1 = this.engine.gilCounters();
     this.gilLast = gil1;
     this.measuredMs += wallMs;
@@ -389,18 +422,25 @@ function safe<T>(f: () => T, fallback: T): T {
 /* ---- sizing ---- */
 
 /**
- * How many threads the run will start (setup + every phase + teardown), to size the thread
- * table. The phases may depend on what setup returns, which is not known yet: plan with a
- * stand-in `shared` that answers every property with itself and converts to 0.
+ * How many threads the run will start (setup + every phase + teardown; `total`, to size the
+ * thread table) and how many run at once at most (`widest`, the workers to warm up). The phases
+ * may depend on what setup returns, which is not known yet: plan with a stand-in `shared` that
+ * answers every property with itself and converts to 0.
  */
-export function countThreads(s: Scenario, params: AnyParams, seed: number): number {
+export function planShape(s: Scenario, params: AnyParams, seed: number): { total: number; widest: number } {
   const helpers = (s.setup ? 1 : 0) + (s.teardown ? 1 : 0);
   try {
     const phases = s.plan({ params, seed, shared: standIn() });
-    return helpers + sum(phases.map((p) => p.threads.length));
+    const sizes = phases.map((p) => p.threads.length);
+    return { total: helpers + sum(sizes), widest: Math.max(1, ...sizes) };
   } catch {
-    return helpers + FALLBACK_THREADS;
+    return { total: helpers + FALLBACK_THREADS, widest: FALLBACK_THREADS };
   }
+}
+
+/** Threads in a run. */
+export function countThreads(s: Scenario, params: AnyParams, seed: number): number {
+  return planShape(s, params, seed).total;
 }
 
 const FALLBACK_THREADS = 64;

@@ -32,19 +32,23 @@ describe('runner', () => {
       ['count-0:countdown:334', 'count-1:countdown:333', 'count-2:countdown:333'],
     ]);
     expect(log.started[0]![0]!.moduleUrl).toMatch(/scenarios\/cpu-bound\.ts$/);
-    expect(log.started[0]![0]!.exportName).toBe('default');
+    expect(log.started[0]![0]!.fn).toBe('default.programs.countdown');
+    // one warm-up thread per worker the widest phase needs, before anything else
+    expect(log.warmups!.map((w) => w.map((t) => t.fn))).toEqual([['default.warmup', 'default.warmup', 'default.warmup']]);
     expect(log.closed).toBe(true);
     expect(r.error).toBeUndefined();
     expect(r.phases.map((p) => p.name)).toEqual(['sequential', 'threaded']);
     expect(r.results.sequentialMs).toBeGreaterThanOrEqual(29);
     expect(r.results.slowdown).toBeCloseTo((r.results.threadedMs as number) / (r.results.sequentialMs as number), 2);
-    // per thread: the counters of its slot, the phase it ran in
+    // per thread: the counters of its slot (after the 3 warm-up slots), the phase it ran in
     expect(r.threads.map((t) => [t.phase, t.name, t.bytecodes])).toEqual([
-      ['sequential', 'count', 1000],
-      ['threaded', 'count-0', 2000],
-      ['threaded', 'count-1', 3000],
-      ['threaded', 'count-2', 4000],
+      ['sequential', 'count', 4000],
+      ['threaded', 'count-0', 5000],
+      ['threaded', 'count-1', 6000],
+      ['threaded', 'count-2', 7000],
     ]);
+    // a phase lasts from its first program's start to its last one's end
+    expect(r.phases[0]!.wallMs).toBeCloseTo(30, 5);
     // GIL: differences over the phases; fractions of the measured time
     expect(r.gil.switches).toBe(40);
     expect(r.phases[1]!.gil.switches).toBe(30);
@@ -83,6 +87,7 @@ describe('runner', () => {
     expect(countThreads(latency, resolveParams(latency.params, {}), 1)).toBe(8);
     const { log } = await run('convoy', { threads: '3' }, { value: (p) => (p === 'makeShared' ? { stop: 1 } : [1]) });
     expect(log.options!.maxThreads).toBe(7 + 2);
+    expect(log.warmups![0]).toHaveLength(4);
   });
 
   it('a thread that raises ends the run: the error names it, later phases do not run', async () => {
