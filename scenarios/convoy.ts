@@ -15,25 +15,36 @@ import { percentile, ratio, round } from '../src/scenario/stats.ts';
 const SPIN_CHUNK = 200;
 
 interface Shared {
+  /** set by the first CPU thread once it runs, so the I/O calls start against a busy GIL */
+  running: PyObject;
   /** set by the I/O thread when it is done, so the CPU threads stop */
   stop: PyObject;
 }
 
-/** K calls of py.io(0); returns each call's latency in microseconds. */
-function ioCalls(py: Py, calls: number, stop: PyObject | null): number[] {
+/** The longest the I/O thread waits for the CPU threads to start, ms (a bound, not a pause). */
+const START_WAIT_MS = 5_000;
+
+/**
+ * K calls of py.io(ioMs); returns each call's latency in microseconds. Beside CPU threads, it
+ * first waits (releasing the GIL) until one of them runs.
+ */
+function ioCalls(py: Py, calls: number, ioMs: number, shared: Shared | null): number[] {
+  if (shared) py.threading.wait(shared.running, START_WAIT_MS);
   const lat: number[] = [];
   for (let i = 0; i < calls; i++) {
     const t0 = py.time.perf_counter_ms();
-    py.io(0);
+    py.io(ioMs);
     lat.push((py.time.perf_counter_ms() - t0) * 1000);
     py.tick();
   }
-  if (stop) py.threading.set(stop);
+  if (shared) py.threading.set(shared.stop);
   return lat;
 }
 
 /** Pure CPU work until the stop event is set. Returns the bytecodes spent. */
-function spin(py: Py, stop: PyObject): number {
+function spin(py: Py, shared: Shared): number {
+  const { running, stop } = shared;
+  py.threading.set(running);
   let n = 0;
   while (!py.threading.is_set(stop)) {
     py.compute(SPIN_CHUNK);
@@ -43,10 +54,11 @@ function spin(py: Py, stop: PyObject): number {
 }
 
 function makeShared(py: Py): Shared {
-  return { stop: py.threading.Event() };
+  return { running: py.threading.Event(), stop: py.threading.Event() };
 }
 
 function dropShared(py: Py, s: Shared): void {
+  py.decref(s.running);
   py.decref(s.stop);
 }
 
@@ -60,7 +72,8 @@ export default defineScenario({
     'is in the hundreds. Look at callP50Us against --switch-interval, and at the I/O ' +
     "thread's wait p50 in the thread table. Without a GIL (3.13t) the calls do not wait.",
   params: {
-    calls: param.int({ default: 100, min: 1, description: 'blocking calls the I/O thread makes' }),
+    calls: param.int({ default: 1000, min: 1, description: 'blocking calls the I/O thread makes' }),
+    ioMs: param.number({ default: 0, min: 0, max: 1000, description: 'how long each call blocks, ms (0: ready at once)' }),
     threads: param.int({ default: 1, min: 1, max: 63, description: 'CPU-bound threads beside it (C)' }),
   },
   programs: { ioCalls, spin, makeShared, dropShared },
@@ -69,12 +82,12 @@ export default defineScenario({
   phases: ({ params: p, shared }) => {
     const s = shared as Shared;
     return [
-      { name: 'io-alone', threads: [{ name: 'io', program: 'ioCalls', args: [p.calls, null] }] },
+      { name: 'io-alone', threads: [{ name: 'io', program: 'ioCalls', args: [p.calls, p.ioMs, null] }] },
       {
         name: 'io-loaded',
         threads: [
-          { name: 'io', program: 'ioCalls', args: [p.calls, s.stop] },
-          ...range(p.threads).map((i) => ({ name: `cpu-${i}`, program: 'spin' as const, args: [s.stop] })),
+          { name: 'io', program: 'ioCalls', args: [p.calls, p.ioMs, s] },
+          ...range(p.threads).map((i) => ({ name: `cpu-${i}`, program: 'spin' as const, args: [s] })),
         ],
       },
     ];

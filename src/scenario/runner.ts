@@ -68,7 +68,8 @@ const WARMUP_HOLD_MS = 20;
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const { scenario } = o.loaded;
   const shape = planShape(scenario, o.params, o.seed);
-  const maxThreads = Math.max(shape.total, shape.widest) + SPARE_THREADS;
+  // every thread of the run, warm-up included: a slot is not reused within a run
+  const maxThreads = shape.total + shape.widest + SPARE_THREADS;
   const engine = await o.engine({
     config: o.config,
     heapMaxBytes: o.heapMaxBytes,

@@ -33,7 +33,7 @@ describe('gilsim usage errors', () => {
       [['run', 'convoy', '--heap-max', '3g'], /--heap-max: 3g is more than one buffer can address/],
       [['run', 'convoy', '--gil', 'maybe'], /--gil: expected one of new, legacy, none, fifo/],
       [['run', 'convoy', '--param', 'calls=0'], /--param calls: must be >= 1, got '0'/],
-      [['run', 'convoy', '--param', 'nope=1'], /--param nope: unknown parameter \(known: calls, threads\)/],
+      [['run', 'convoy', '--param', 'nope=1'], /--param nope: unknown parameter \(known: calls, ioMs, threads\)/],
       [['run', 'fragmentation', '--threads', '2'], /--threads: scenario 'fragmentation' has no thread-count parameter/],
       [['run', 'convoy', '--frobnicate'], /unknown flag --frobnicate/],
       [['compare', 'convoy', '--python', '2.7,3.11', '--gil', 'new,none'], /one flag at a time; got lists for --python and --gil/],

@@ -69,8 +69,9 @@ describe('runner', () => {
       value: (p) => (p === 'makeShared' ? { stop: 4242 } : p === 'ioCalls' ? [10, 20, 30, 40, 50] : 0),
     });
     expect(log.started.map((ph) => ph.map((t) => t.name))).toEqual([['makeShared'], ['io'], ['io', 'cpu-0', 'cpu-1'], ['dropShared']]);
-    expect(log.started[0]![0]!.args).toEqual([{ calls: 5, threads: 2 }]);
-    expect(log.started[2]![1]!.args).toEqual([4242]);
+    expect(log.started[0]![0]!.args).toEqual([{ calls: 5, ioMs: 0, threads: 2 }]);
+    expect(log.started[2]![0]!.args).toEqual([5, 0, { stop: 4242 }]);
+    expect(log.started[2]![1]!.args).toEqual([{ stop: 4242 }]);
     expect(log.started[3]![0]!.args).toEqual([{ stop: 4242 }]);
     expect(r.results).toMatchObject({ callP50Us: 30, callP99Us: 50 });
     expect(r.phases.map((p) => p.name)).toEqual(['io-alone', 'io-loaded']);
@@ -86,7 +87,8 @@ describe('runner', () => {
     // setup + teardown + phases bg0..bg2 with 1, 2, 3 threads
     expect(countThreads(latency, resolveParams(latency.params, {}), 1)).toBe(8);
     const { log } = await run('convoy', { threads: '3' }, { value: (p) => (p === 'makeShared' ? { stop: 1 } : [1]) });
-    expect(log.options!.maxThreads).toBe(7 + 2);
+    // the run's threads, the warm-up (as wide as the widest phase) and two spare
+    expect(log.options!.maxThreads).toBe(7 + 4 + 2);
     expect(log.warmups![0]).toHaveLength(4);
   });
 
