@@ -3,7 +3,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCK_TYPE } from '../../src/runtime/threading/lock.ts';
-import { destroyPool, harness, PROGRAMS } from '../threads/helpers.ts';
+import { destroyPool, harness, PROGRAMS, until } from '../threads/helpers.ts';
 
 afterAll(destroyPool);
 
@@ -100,7 +100,7 @@ describe('under the new GIL', () => {
     try {
       const [stop] = h.words(1);
       const busy = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'cpu' });
-      while (h.rt.threads.threadMetrics(busy).bytecodes === 0) await new Promise((r) => setTimeout(r, 5));
+      await until(() => h.rt.threads.threadMetrics(busy).bytecodes > 0, 'the CPU thread to run');
       const io = h.co.spawn({ module: PROGRAMS, fn: 'ioFor', args: [60 * intervalMs], name: 'io' });
       const o = await h.co.joinAsync(io);
       Atomics.store(h.rt.mem.i32, stop! >> 2, 1);
@@ -122,7 +122,7 @@ describe('under the new GIL', () => {
     try {
       const [stop] = h.words(1);
       const busy = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'cpu' });
-      while (h.rt.threads.threadMetrics(busy).bytecodes === 0) await new Promise((r) => setTimeout(r, 5));
+      await until(() => h.rt.threads.threadMetrics(busy).bytecodes > 0, 'the CPU thread to run');
       const io = h.co.spawn({ module: PROGRAMS, fn: 'ioCalls', args: [10, 1], name: 'io' });
       await h.co.joinAsync(io);
       Atomics.store(h.rt.mem.i32, stop! >> 2, 1);

@@ -47,3 +47,12 @@ export function harness(opts: BareOptions = {}): Harness {
     close: () => co.close(),
   };
 }
+
+/** Poll `cond` every few ms until it holds; fail (never hang) after `limitMs`. */
+export async function until(cond: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+  const end = performance.now() + limitMs;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

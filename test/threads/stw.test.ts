@@ -3,7 +3,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { SUSPENDED, T_ATTACH, slotWord } from '../../src/runtime/threadstate.ts';
-import { destroyPool, harness, PROGRAMS } from './helpers.ts';
+import { destroyPool, harness, PROGRAMS, until } from './helpers.ts';
 
 afterAll(destroyPool);
 
@@ -19,7 +19,7 @@ describe('stop-the-world with no GIL', () => {
       const b = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'b' });
       const c = h.co.spawn({ module: PROGRAMS, fn: 'sleepUntil', args: [stop], name: 'c' });
       const m = (s: number) => h.rt.threads.threadMetrics(s);
-      while (m(a).bytecodes === 0 || m(b).bytecodes === 0 || m(c).blocked.sleep.count === 0) await sleep(5);
+      await until(() => m(a).bytecodes > 0 && m(b).bytecodes > 0 && m(c).blocked.sleep.count > 0, 'the three threads to run');
 
       h.rt.threads.stopTheWorld(main);
       const attach = (s: number) => Atomics.load(h.rt.threads.i32, slotWord(h.rt.layout, s, T_ATTACH));
@@ -29,7 +29,7 @@ describe('stop-the-world with no GIL', () => {
       expect([m(a).bytecodes, m(b).bytecodes]).toEqual(before);
       h.rt.threads.startTheWorld(main);
 
-      while (m(a).bytecodes === before[0] || m(b).bytecodes === before[1]) await sleep(2);
+      await until(() => m(a).bytecodes !== before[0] && m(b).bytecodes !== before[1], 'the threads to resume');
       Atomics.store(h.rt.mem.i32, stop! >> 2, 1);
       await h.co.settleAll();
       for (const s of [a, b, c]) {
