@@ -46,7 +46,9 @@ import {
   INITIAL_ARENA_OBJECTS,
   POOL_ARENAINDEX,
   POOL_NEXTPOOL,
+  POOL_OWNER,
   POOL_SZIDX,
+  POOL_XTHREAD_FREE,
   S_MAXARENAS,
   S_NARENAS_CURRENTLY_ALLOCATED,
   S_NARENAS_HIGHWATER,
@@ -102,6 +104,10 @@ export function takeFreePool(st: HeapState): number {
     pool = ao_(st, ua, AO_POOL_ADDRESS);
     st.i32[(pool + POOL_ARENAINDEX) >> 2] = st.arenaIndex(ua);
     st.i32[(pool + POOL_SZIDX) >> 2] = DUMMY_SIZE_IDX;
+    // the slot may have held anything before (a freed arena, a raw segment): no owner, no
+    // blocks freed by other threads (the free-threaded mode's header words, thread-heap.ts)
+    st.i32[(pool + POOL_OWNER) >> 2] = 0;
+    st.i32[(pool + POOL_XTHREAD_FREE) >> 2] = 0;
     setAo(st, ua, AO_POOL_ADDRESS, pool + st.poolSize);
   }
   setAo(st, ua, AO_NFREEPOOLS, nfp - 1);

@@ -55,6 +55,8 @@ export interface CreateHeapOptions {
   maxBytes?: number;
   /** allocator geometry: '3.11' (default) or 'legacy' */
   profile?: HeapProfile;
+  /** thread heap records (free-threaded mode: one per thread that binds a ThreadHeap; default 1) */
+  maxThreads?: number;
 }
 
 export interface AttachOptions {
@@ -70,12 +72,17 @@ const STANDALONE_THREADS = 1;
 const STANDALONE_TRACE_EVENTS = 0;
 
 /** log2(SEG_ENTRY_BYTES): slot index to segment map byte offset. */
-const SEG_ENTRY_SHIFT = Math.log2(SEG_ENTRY_BYTES);
+export const SEG_ENTRY_SHIFT = Math.log2(SEG_ENTRY_BYTES);
 
 /** A heap of its own: a fresh buffer with small thread/trace regions and an initialised allocator. */
 export function createHeap(opts: CreateHeapOptions = {}): Heap {
   const layout = computeLayout(
-    { profile: opts.profile ?? '3.11', maxBytes: opts.maxBytes, maxThreads: STANDALONE_THREADS, traceEvents: STANDALONE_TRACE_EVENTS },
+    {
+      profile: opts.profile ?? '3.11',
+      maxBytes: opts.maxBytes,
+      maxThreads: opts.maxThreads ?? STANDALONE_THREADS,
+      traceEvents: STANDALONE_TRACE_EVENTS,
+    },
     allocStateBytes,
   );
   return Heap.create(createBuffer(layout), layout);
@@ -85,9 +92,9 @@ export class Heap extends Pymalloc {
   /** the usedpools rings this handle allocates from */
   readonly usedpools: number;
   /** Int32 index of slot 0's segment map kind */
-  private readonly segKindWord: number;
+  protected readonly segKindWord: number;
 
-  private constructor(mem: Memory, layout: Layout, usedpools?: number) {
+  protected constructor(mem: Memory, layout: Layout, usedpools?: number) {
     super(mem, layout);
     this.usedpools = usedpools ?? this.usedpoolsShared;
     this.segKindWord = (this.segmap + SEG_KIND) >> 2;
@@ -222,7 +229,8 @@ export class Heap extends Pymalloc {
     return verifyHeap(this, this.usedpools);
   }
 
-  private invalidFree(p: number, what = 'free of'): InvalidFree {
+  /** The InvalidFree error for p (with the reason found by looking at p). */
+  invalidFree(p: number, what = 'free of'): InvalidFree {
     const e = new InvalidFree(p, this.whyNotLive(p));
     if (what !== 'free of') e.message = e.message.replace('invalid free of', `invalid ${what}`);
     return e;
@@ -242,6 +250,6 @@ export class Heap extends Pymalloc {
 }
 
 /** A size must be a whole number of bytes (too big is a MemoryError, found by the allocator). */
-function checkSize(n: number): void {
+export function checkSize(n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`allocation size must be a whole number of bytes >= 0, got ${n}`);
 }

@@ -5,3 +5,5 @@
 export { createHeap, Heap, type AttachOptions, type CreateHeapOptions } from './heap.ts';
 export { allocStateBytes, initUsedpools, usedpoolsBytes, usedpoolsHead } from './state.ts';
 export { printone, type MallocStats, type SizeClassStats } from './stats.ts';
+export { ThreadHeap, type ThreadAttachOptions } from './thread-heap.ts';
+export { type ThreadHeapStats } from './stats.ts';

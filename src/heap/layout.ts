@@ -31,9 +31,14 @@
  *                                             x 16 B
  *   +             ALLOCATOR STATE             allocStateBytes src/heap (word map: heap/state.ts)
  *                   line 0 scalars (usable_arenas, unused_arena_objects, arena counters, slot
- *                   space, raw counters) | line 2+ usedpools rings | nfp2lasta | TLSF bitmaps
- *                   and lists | arena objects | segment map (one entry per slot) | live-block
+ *                   space, raw counters) | line 1 arena lock | line 2 QSBR sequences |
+ *                   line 4+ usedpools rings | null rings | nfp2lasta | TLSF bitmaps and lists |
+ *                   THREAD HEAPS: maxThreads records x threadHeapBytes (768 B in 3.11, 1280 B
+ *                   legacy; each written by its thread: state, deferred-free queue | delayed-free
+ *                   list (written by others) | QSBR read sequence | full-pool ring | its own
+ *                   usedpools) | arena objects | segment map (one entry per slot) | live-block
  *                   bitmap (1 bit per ALIGNMENT of slot space: maxBytes/128 in 3.11, /64 legacy)
+ *                   | pending-free bitmap (same size; free-threaded cross-thread frees)
  *   +             GC STATE                    256 KiB        src/gc (generations, counts,
  *                                                            thresholds, stats, collection log)
  *   +             RUNTIME STATE               64 KiB         src/runtime + src/objects (type
@@ -195,13 +200,13 @@ export interface LayoutOptions {
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
 /**
- * Compute the layout for a configuration. `allocStateBytes(geometry, maxSlots)` is supplied by
- * the heap (it knows how big its own state is) so this file stays the one place that places
- * regions without knowing their insides.
+ * Compute the layout for a configuration. `allocStateBytes(geometry, maxSlots, maxThreads)` is
+ * supplied by the heap (it knows how big its own state is, per-thread records included) so this
+ * file stays the one place that places regions without knowing their insides.
  */
 export function computeLayout(
   opts: LayoutOptions,
-  allocStateBytes: (g: Geometry, maxSlots: number) => number,
+  allocStateBytes: (g: Geometry, maxSlots: number, maxThreads: number) => number,
 ): Layout {
   const g = geometryOf(opts.profile ?? '3.11');
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -223,7 +228,7 @@ export function computeLayout(
   // maxSlots depends on slotsOff, which depends on the allocator state's size, which depends on
   // maxSlots: use the upper bound maxBytes / ARENA_SIZE for sizing (a few unused entries at most).
   const slotBound = Math.floor(maxBytes / g.ARENA_SIZE);
-  const allocBytes = alignUp(allocStateBytes(g, slotBound), CACHE_LINE);
+  const allocBytes = alignUp(allocStateBytes(g, slotBound, maxThreads), CACHE_LINE);
   const gcOff = allocOff + allocBytes;
   const runtimeOff = gcOff + GC_STATE_BYTES;
   const slotsOff = alignUp(runtimeOff + RUNTIME_STATE_BYTES, g.ARENA_SIZE);

@@ -171,6 +171,15 @@ function allocateFromNewPool(st: HeapState, usedpools: number, size: number): nu
   st.syncIfGrown();
   const pool = takeFreePool(st);
   if (pool === 0) return 0;
+  return useNewPool(st, usedpools, size, pool);
+}
+
+/**
+ * Put the empty pool `pool` to use for size class `size`: link it into the (empty) ring of that
+ * class at `usedpools` and hand out its first block (not marked live). Shared with the
+ * free-threaded mode (thread-pools.ts), which takes the pool under the arena lock.
+ */
+export function useNewPool(st: HeapState, usedpools: number, size: number, pool: number): number {
   const i32 = st.i32;
   const pw = pool >> 2;
   const head = i32[(usedpools + (size << USEDPOOLS_CLASS_SHIFT)) >> 2]; // the sentinel: the ring is empty
@@ -198,12 +207,18 @@ function allocateFromNewPool(st: HeapState, usedpools: number, size: number): nu
 }
 
 /** Link a pool that was full at the front of its ring (most recently freed pools are used first). */
-function insertToUsedpool(st: HeapState, usedpools: number, pool: number): void {
+export function insertToUsedpool(st: HeapState, usedpools: number, pool: number): void {
   st.syncIfGrown(); // the ring's pools may be in arenas past our views
   const i32 = st.i32;
   const pw = pool >> 2;
   const next = i32[(usedpools + (i32[pw + W_SZIDX] << USEDPOOLS_CLASS_SHIFT)) >> 2]; // first pool, or the sentinel
-  const prev = i32[(next >> 2) + W_PREVPOOL];
+  linkAfter(i32, pool, i32[(next >> 2) + W_PREVPOOL]);
+}
+
+/** Link `pool` into a ring right after `prev` (a pool or a ring's sentinel). */
+export function linkAfter(i32: Int32Array, pool: number, prev: number): void {
+  const pw = pool >> 2;
+  const next = i32[(prev >> 2) + W_NEXTPOOL];
   i32[pw + W_NEXTPOOL] = next;
   i32[pw + W_PREVPOOL] = prev;
   i32[(next >> 2) + W_PREVPOOL] = pool;
@@ -213,13 +228,17 @@ function insertToUsedpool(st: HeapState, usedpools: number, pool: number): void 
 /** An used pool became empty: unlink it from its ring and give it to its arena. */
 function insertToFreepool(st: HeapState, pool: number): void {
   st.syncIfGrown();
-  const i32 = st.i32;
+  unlinkPool(st.i32, pool);
+  returnPoolToArena(st, pool);
+}
+
+/** Unlink `pool` from the ring it is in (usedpools, or a thread heap's ring of full pools). */
+export function unlinkPool(i32: Int32Array, pool: number): void {
   const pw = pool >> 2;
   const next = i32[pw + W_NEXTPOOL];
   const prev = i32[pw + W_PREVPOOL];
   i32[(next >> 2) + W_PREVPOOL] = prev;
   i32[(prev >> 2) + W_NEXTPOOL] = next;
-  returnPoolToArena(st, pool);
 }
 
 /** Block size of the pymalloc block p (p must be in an arena). */

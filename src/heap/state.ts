@@ -11,21 +11,36 @@
  * The region, from `layout.allocOff` (byte offsets relative to it):
  *
  *   0      line 0: scalars (usable_arenas, unused_arena_objects, maxarenas, arena counters,
- *          slot space bookkeeping, raw allocator counters and its first-level bitmap)
- *   64     line 1: reserved; its last 16 bytes are the never-touched front half of the
+ *          slot space bookkeeping, raw allocator counters and its first-level bitmap, abandoned
+ *          thread heaps, arena lock contention)
+ *   64     line 1: the arena lock (free-threaded mode only; lock.ts)
+ *   128    line 2: QSBR shared state: the write sequence and the last minimum read sequence
+ *   192    line 3: reserved; its last 16 bytes are the never-touched front half of the
  *          usedpools[0] sentinel (see USEDPOOLS below)
- *   128    usedpools[2 * NB_SMALL_SIZE_CLASSES]          8 bytes a pointer (low word used)
+ *   256    usedpools[2 * NB_SMALL_SIZE_CLASSES]          8 bytes a pointer (low word used)
+ *   +      null rings: a second usedpools set that stays empty forever (an unbound thread
+ *          heap allocates "from" it, so its fast path always falls to the slow path)
  *   +      nfp2lasta[MAX_POOLS_IN_ARENA + 1]              4 bytes each
  *   +      TLSF second-level bitmaps[TLSF_FL_COUNT]       4 bytes each   (raw allocator)
  *   +      TLSF free list heads[FL_COUNT * SL_COUNT]     4 bytes each   (raw allocator)
+ *   +      thread heaps[maxThreads]: one record per thread slot (free-threaded mode, see
+ *          thread-heap.ts): state, delayed-free list, QSBR read sequence, deferred-free
+ *          queue, a ring of full pools and the thread's own usedpools   threadHeapBytes(g) each
  *   +      arenas[maxSlots]: the arena objects            ARENA_OBJECT_BYTES each
  *   +      segment map[maxSlots]: one entry per slot      SEG_ENTRY_BYTES each
  *   +      live-block bitmap: one bit per ALIGNMENT unit of the slot space
+ *   +      pending-free bitmap: the same shape; bit set while a block freed by a thread that does
+ *          not own its pool waits for the owner to collect it (xfree.ts)
  *
  * The live-block bitmap is the allocator's side table of truth about which addresses are
  * handed out: bit u is set exactly when `slotsOff + u * ALIGNMENT` is the start of a block
  * (pymalloc or raw) that is currently allocated. It makes `free()` of a double-freed, interior or
- * foreign pointer detectable exactly, whatever the program wrote into its blocks.
+ * foreign pointer detectable exactly, whatever the program wrote into its blocks. In the
+ * free-threaded mode the live bits of an owned pool are written by its owner only; a thread that
+ * frees a block of a pool it does not own sets the block's bit in the pending-free bitmap instead
+ * (atomically: that is what makes a double free from two threads detectable), and the owner
+ * clears both bits when it collects the block. A block is live when its live bit is set and its
+ * pending bit is not.
  *
  * Pools and raw blocks keep their own headers inside the slot space (see pymalloc.ts and
  * raw.ts); their field offsets are declared here too so that every file reads the same names.
@@ -69,12 +84,24 @@ export const S_RAW_SEGMENTS = 44;
 export const S_RAW_SLOTS = 48;
 /** Raw allocator: TLSF first-level bitmap (bit fl set when some second-level list of fl is non-empty). */
 export const S_RAW_FL_BITMAP = 52;
+/** Free-threaded mode: thread heap records in the ABANDONED state (changed atomically). */
+export const S_ABANDONED = 56;
+/** Free-threaded mode: times a thread found the arena lock taken (written under the lock). */
+export const S_LOCK_CONTENDED = 60;
+
+/** Line 1: the arena lock word (0 free, 1 taken, 2 taken with waiters; lock.ts). */
+export const S_ARENA_LOCK = CACHE_LINE;
+
+/** Line 2: QSBR (qsbr.ts). The write sequence: odd, advanced by QSBR_INCR. */
+export const S_QSBR_WR_SEQ = 2 * CACHE_LINE;
+/** The smallest read sequence of the online threads, as last computed by any thread. */
+export const S_QSBR_RD_MIN = 2 * CACHE_LINE + 4;
 
 export const STATE_MAGIC = 0x706d616c; // 'pmal'
 
 /** usedpools starts here; the 16 bytes before it belong to the usedpools[0] sentinel's
  *  ref/freeblock fields, which are never read or written. */
-export const USEDPOOLS_OFF = 2 * CACHE_LINE;
+export const USEDPOOLS_OFF = 4 * CACHE_LINE;
 
 /* ---- the pool header (POOL_OVERHEAD = 48 bytes at the start of every pool) ---- */
 /* C's layout on 64-bit: pointers take 8 bytes (we use their low word), uints 4. */
@@ -95,10 +122,74 @@ export const POOL_SZIDX = 36;
 export const POOL_NEXTOFFSET = 40;
 /** maxnextoffset: the largest valid nextoffset, POOL_SIZE - blocksize. */
 export const POOL_MAXNEXTOFFSET = 44;
+/* Free-threaded mode, in the spare high words of the 64-bit pointer fields above: */
+/** owner: the thread heap record owning this pool, plus one (0: no owner: an empty pool, or a
+ *  pool of the shared rings that a GIL serialises). Written by the owner (or an adopter) only. */
+export const POOL_OWNER = 4;
+/** xthread_free: head of the LIFO list of blocks freed by other threads (threaded through the
+ *  blocks' first word), with flag bits XT_* in its low bits. Changed by atomic operations only. */
+export const POOL_XTHREAD_FREE = 12;
+/** xthread_free flag: the pool is full, so the next thread that frees into it must also tell the
+ *  owner (pushes the block on the owner's delayed-free list instead; xfree.ts). */
+export const XT_USE_DELAYED = 1;
+/** The flag bits of xthread_free (block offsets are ALIGNMENT-aligned, so these are free). */
+export const XT_FLAGS = 7;
 /** The pool header in bytes, before rounding up to ALIGNMENT (48 on 64-bit: already aligned). */
 export const POOL_HEADER_BYTES = 48;
 /** szidx of a freshly carved pool that never held blocks (CPython's DUMMY_SIZE_IDX). */
 export const DUMMY_SIZE_IDX = 0xffff;
+
+/* ---- a thread heap record (free-threaded mode; one per thread slot; thread-heap.ts) ---- */
+/* Line 0, written by the owner (and by whoever binds or adopts the record): */
+
+/** state: TH_FREE, TH_ACTIVE, TH_ABANDONED or TH_ADOPTING (changed by compareExchange). */
+export const TH_STATE = 0;
+/** times the record was bound to a thread (a new thread in its slot, or a reclaim) */
+export const TH_BINDS = 4;
+/** the deferred-free queue (qsbr.ts): oldest chunk, newest chunk, entries pending */
+export const TH_DEFER_HEAD = 8;
+export const TH_DEFER_TAIL = 12;
+export const TH_DEFER_COUNT = 16;
+/** deferrals since this thread last advanced the QSBR write sequence */
+export const TH_DEFERRALS = 20;
+/** abandoned records this thread adopted */
+export const TH_ADOPTED = 24;
+/** blocks this thread collected from thread-free and delayed-free lists */
+export const TH_COLLECTED = 28;
+/** Line 1, written by OTHER threads: */
+/** delayed_free: LIFO list of blocks freed by other threads into this thread's full pools (one
+ *  per full pool, see xfree.ts), or TH_SEALED while the record owns nothing. Atomic. */
+export const TH_DELAYED = CACHE_LINE;
+/** a hint: some thread pushed a block on a thread-free list of one of our pools since the last
+ *  collect() (best effort: plain reads and writes; collect(true) ignores it) */
+export const TH_XFREE_HINT = CACHE_LINE + 4;
+/** Line 2, written by the owner at quiescent points, read by every thread that reclaims: */
+/** the QSBR read sequence (QSBR_OFFLINE when the thread holds back nobody) */
+export const TH_QSBR_SEQ = 2 * CACHE_LINE;
+/** Line 3: the ring of full pools (a sentinel like usedpools', nextpool/prevpool here). */
+export const TH_FULL_RING = 3 * CACHE_LINE + 16;
+/** Line 4 on: the thread's own usedpools rings. */
+export const TH_USEDPOOLS = 4 * CACHE_LINE;
+
+export const TH_FREE = 0;
+export const TH_ACTIVE = 1;
+export const TH_ABANDONED = 2;
+export const TH_ADOPTING = 3;
+/** TH_DELAYED of a record that owns nothing: a freer that meets it re-reads the pool's owner. */
+export const TH_SEALED = 1;
+
+/** Bytes of one thread heap record (a whole number of cache lines). */
+export function threadHeapBytes(g: Geometry): number {
+  return alignUp(TH_USEDPOOLS + usedpoolsBytes(g), CACHE_LINE);
+}
+
+/* ---- QSBR sequences (CPython's Python/qsbr.c) ---- */
+
+/** a thread's read sequence while it is offline (detached, gone): it holds back nobody */
+export const QSBR_OFFLINE = 0;
+/** the first write sequence; sequences stay odd */
+export const QSBR_INITIAL = 1;
+export const QSBR_INCR = 2;
 
 /* ---- the arena object (one per possible arena) ---- */
 
@@ -151,13 +242,16 @@ const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 /** Byte offsets (relative to the region) of the variable-size parts, for a geometry and slot count. */
 export interface StateOffsets {
   usedpools: number;
+  nullRings: number;
   nfp2lasta: number;
   tlsfSlBitmaps: number;
   tlsfHeads: number;
+  threadHeaps: number;
   arenas: number;
   segmap: number;
   bitmap: number;
   bitmapBytes: number;
+  xfreeBitmap: number;
   end: number;
 }
 
@@ -165,21 +259,37 @@ export function usedpoolsBytes(g: Geometry): number {
   return 2 * g.NB_SMALL_SIZE_CLASSES * 8;
 }
 
-export function stateOffsets(g: Geometry, maxSlots: number): StateOffsets {
+export function stateOffsets(g: Geometry, maxSlots: number, maxThreads: number): StateOffsets {
   const usedpools = USEDPOOLS_OFF;
-  const nfp2lasta = alignUp(usedpools + usedpoolsBytes(g), CACHE_LINE);
+  const nullRings = alignUp(usedpools + usedpoolsBytes(g), CACHE_LINE);
+  const nfp2lasta = alignUp(nullRings + usedpoolsBytes(g), CACHE_LINE);
   const tlsfSlBitmaps = alignUp(nfp2lasta + (g.MAX_POOLS_IN_ARENA + 1) * 4, CACHE_LINE);
   const tlsfHeads = alignUp(tlsfSlBitmaps + TLSF_FL_COUNT * 4, CACHE_LINE);
-  const arenas = alignUp(tlsfHeads + TLSF_FL_COUNT * TLSF_SL_COUNT * 4, CACHE_LINE);
+  const threadHeaps = alignUp(tlsfHeads + TLSF_FL_COUNT * TLSF_SL_COUNT * 4, CACHE_LINE);
+  const arenas = threadHeaps + maxThreads * threadHeapBytes(g);
   const segmap = alignUp(arenas + maxSlots * ARENA_OBJECT_BYTES, CACHE_LINE);
   const bitmap = alignUp(segmap + maxSlots * SEG_ENTRY_BYTES, CACHE_LINE);
   const bitmapBytes = alignUp((maxSlots * g.ARENA_SIZE) / g.ALIGNMENT / 8, CACHE_LINE);
-  return { usedpools, nfp2lasta, tlsfSlBitmaps, tlsfHeads, arenas, segmap, bitmap, bitmapBytes, end: bitmap + bitmapBytes };
+  const xfreeBitmap = bitmap + bitmapBytes;
+  return {
+    usedpools,
+    nullRings,
+    nfp2lasta,
+    tlsfSlBitmaps,
+    tlsfHeads,
+    threadHeaps,
+    arenas,
+    segmap,
+    bitmap,
+    bitmapBytes,
+    xfreeBitmap,
+    end: xfreeBitmap + bitmapBytes,
+  };
 }
 
-/** Size of the allocator state for a geometry and slot count (passed to computeLayout). */
-export function allocStateBytes(g: Geometry, maxSlots: number): number {
-  return stateOffsets(g, maxSlots).end;
+/** Size of the allocator state for a geometry, slot count and thread count (passed to computeLayout). */
+export function allocStateBytes(g: Geometry, maxSlots: number, maxThreads: number): number {
+  return stateOffsets(g, maxSlots, maxThreads).end;
 }
 
 /**
@@ -201,15 +311,23 @@ export class HeapState {
   /** absolute byte offset of the state region */
   readonly base: number;
   /** absolute byte offsets of the parts (usedpoolsShared: the rings every thread shares under
-   *  a GIL; a handle may allocate from other rings, see Heap.usedpools) */
+   *  a GIL; a handle may allocate from other rings, see Heap.usedpools; nullRings: rings that
+   *  stay empty, see thread-heap.ts) */
   readonly usedpoolsShared: number;
+  readonly nullRings: number;
   readonly nfp2lasta: number;
   readonly tlsfSlBitmaps: number;
   readonly tlsfHeads: number;
+  /** the first thread heap record, and the size of one */
+  readonly threadHeaps: number;
+  readonly threadHeapBytes: number;
+  readonly maxThreads: number;
   readonly arenas: number;
   readonly segmap: number;
   /** Int32 index of the first live-block bitmap word */
   readonly bitmapWord: number;
+  /** Int32 distance from a live-bitmap word to the pending-free bitmap word of the same blocks */
+  readonly xfreeDelta: number;
   /** bitmapWord shifted so that offset p's bit is bit (p >> alignShift) & 31 of word
    *  bitmapBase + (p >> alignShift >> 5) (slotsOff is arena-aligned, so this is exact) */
   readonly bitmapBase: number;
@@ -232,11 +350,11 @@ export class HeapState {
 
   constructor(mem: Memory, layout: Layout) {
     const g = layout.geometry;
-    const need = allocStateBytes(g, layout.maxSlots);
+    const need = allocStateBytes(g, layout.maxSlots, layout.maxThreads);
     if (need > layout.allocStateBytes) {
       throw new RangeError(`allocator state needs ${need} bytes, the layout reserves ${layout.allocStateBytes}`);
     }
-    const off = stateOffsets(g, layout.maxSlots);
+    const off = stateOffsets(g, layout.maxSlots, layout.maxThreads);
     this.mem = mem;
     this.layout = layout;
     this.geometry = g;
@@ -246,12 +364,17 @@ export class HeapState {
     this.viewEnd = 0;
     this.base = layout.allocOff;
     this.usedpoolsShared = this.base + off.usedpools;
+    this.nullRings = this.base + off.nullRings;
     this.nfp2lasta = this.base + off.nfp2lasta;
     this.tlsfSlBitmaps = this.base + off.tlsfSlBitmaps;
     this.tlsfHeads = this.base + off.tlsfHeads;
+    this.threadHeaps = this.base + off.threadHeaps;
+    this.threadHeapBytes = threadHeapBytes(g);
+    this.maxThreads = layout.maxThreads;
     this.arenas = this.base + off.arenas;
     this.segmap = this.base + off.segmap;
     this.bitmapWord = (this.base + off.bitmap) >> 2;
+    this.xfreeDelta = (off.xfreeBitmap - off.bitmap) >> 2;
     this.bitmapBytes = off.bitmapBytes;
     this.bitmapBase = this.bitmapWord - ((layout.slotsOff >> g.ALIGNMENT_SHIFT) >> 5);
     this.slotsOff = layout.slotsOff;
@@ -342,7 +465,26 @@ export class HeapState {
     const d = p - this.slotsOff;
     if (!(d >= 0 && d < this.slotSpace) || (p | 0) !== p || (p & this.alignMask) !== 0) return false;
     const u = p >> this.alignShift;
-    return (this.i32[this.bitmapBase + (u >> 5)] & (1 << u)) !== 0; // 1 << u uses u & 31
+    const w = this.bitmapBase + (u >> 5);
+    return ((this.i32[w] & ~this.i32[w + this.xfreeDelta]) & (1 << u)) !== 0; // 1 << u uses u & 31
+  }
+
+  /** p's live bit alone (set for a block handed out, and for one freed by another thread that
+   *  its owner has not collected yet). p must be an aligned offset in the slot space. */
+  liveBit(p: number): boolean {
+    const u = p >> this.alignShift;
+    return (this.i32[this.bitmapBase + (u >> 5)] & (1 << u)) !== 0;
+  }
+
+  /** p's pending-free bit (freed by a thread that does not own its pool, not yet collected). */
+  pendingBit(p: number): boolean {
+    const u = p >> this.alignShift;
+    return (this.i32[this.bitmapBase + this.xfreeDelta + (u >> 5)] & (1 << u)) !== 0;
+  }
+
+  /** The thread heap record of thread slot r. */
+  threadHeap(r: number): number {
+    return this.threadHeaps + r * this.threadHeapBytes;
   }
 
   markLive(p: number): void {
@@ -381,11 +523,37 @@ export function usedpoolsHead(usedpools: number, i: number): number {
 export function initAllocState(st: HeapState): void {
   const bitmapOff = st.bitmapWord << 2;
   st.u8.fill(0, st.base, bitmapOff);
-  // The bitmap is large (maxBytes / 128) and, in a fresh buffer, already zero: clear only what
-  // is set, so that its untouched pages stay untouched.
+  // The bitmaps are large (maxBytes / 128 each) and, in a fresh buffer, already zero: clear only
+  // what is set, so that their untouched pages stay untouched.
   const i32 = st.i32;
   const end = (st.base + st.layout.allocStateBytes) >> 2;
   for (let w = st.bitmapWord; w < end; w++) if (i32[w] !== 0) i32[w] = 0;
   initUsedpools(st.i32, st.usedpoolsShared, st.geometry);
+  initUsedpools(st.i32, st.nullRings, st.geometry);
+  for (let r = 0; r < st.maxThreads; r++) initThreadHeapRecord(st, st.threadHeap(r));
+  st.set(S_QSBR_WR_SEQ, QSBR_INITIAL);
+  st.set(S_QSBR_RD_MIN, QSBR_INITIAL);
   st.set(S_MAGIC, STATE_MAGIC);
+}
+
+/** The sentinel heading a record's ring of full pools. */
+export function fullRingHead(rec: number): number {
+  return rec + TH_FULL_RING - POOL_NEXTPOOL;
+}
+
+/**
+ * Empty a thread heap record: empty rings, sealed delayed list, no deferred queue, offline. Its
+ * state word is left alone (the caller owns the record and publishes its state afterwards).
+ */
+export function initThreadHeapRecord(st: HeapState, rec: number): void {
+  const i32 = st.i32;
+  // Everything but the state word and the delayed_free list, which other threads may be reading:
+  // a record being emptied is already sealed, a fresh one (all zero) gets sealed here.
+  i32.fill(0, (rec + TH_STATE + 4) >> 2, (rec + TH_DELAYED) >> 2);
+  i32.fill(0, (rec + TH_DELAYED + 4) >> 2, (rec + TH_USEDPOOLS) >> 2);
+  const full = fullRingHead(rec);
+  i32[(full + POOL_NEXTPOOL) >> 2] = full;
+  i32[(full + POOL_PREVPOOL) >> 2] = full;
+  initUsedpools(i32, rec + TH_USEDPOOLS, st.geometry);
+  Atomics.compareExchange(i32, (rec + TH_DELAYED) >> 2, 0, TH_SEALED);
 }

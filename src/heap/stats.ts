@@ -25,9 +25,17 @@
  *
  * The raw allocator's figures are extra fields, not in CPython's text (CPython cannot see into
  * the C library's malloc either).
+ *
+ * The free-threaded mode (thread-heap.ts) changes nothing in the text: the table sums the pools
+ * of every thread (and of the shared rings). A block freed by a thread that does not own its pool,
+ * and not yet collected by the owner, is counted as AVAILABLE (it is free as far as the program
+ * is concerned, and only its owner's bookkeeping lags), so the figures read the same whatever the
+ * timing of the collection. The per-thread picture is in extra fields: each thread heap record's
+ * state, pools owned (full ones among them), blocks pending on thread-free and delayed-free
+ * lists, deferred frees waiting for QSBR; and the totals, abandoned pools included.
  */
 
-import { forEachArena, forEachCarvedPool } from './walk.ts';
+import { forEachArena, forEachCarvedPool, pendingBlocksIn } from './walk.ts';
 import {
   AO_NFREEPOOLS,
   POOL_REF_COUNT,
@@ -39,6 +47,20 @@ import {
   S_RAW_BYTES,
   S_RAW_SEGMENTS,
   S_RAW_SLOTS,
+  POOL_OWNER,
+  S_ABANDONED,
+  S_LOCK_CONTENDED,
+  S_QSBR_WR_SEQ,
+  TH_ABANDONED,
+  TH_ACTIVE,
+  TH_ADOPTED,
+  TH_BINDS,
+  TH_COLLECTED,
+  TH_DEFER_COUNT,
+  TH_DELAYED,
+  TH_QSBR_SEQ,
+  TH_SEALED,
+  TH_STATE,
   type HeapState,
 } from './state.ts';
 import { freeRuns } from './segments.ts';
@@ -51,6 +73,27 @@ export interface SizeClassStats {
   pools: number;
   blocksInUse: number;
   availBlocks: number;
+}
+
+/** One thread heap record (free-threaded mode), as debugmallocstats() reports it. */
+export interface ThreadHeapStats {
+  /** the thread slot */
+  slot: number;
+  state: 'active' | 'abandoned' | 'adopting';
+  /** pools it owns (used and full) */
+  pools: number;
+  fullPools: number;
+  /** blocks of its pools freed by other threads, not yet collected (thread-free + delayed) */
+  pendingFrees: number;
+  /** of which on its delayed_free list */
+  delayedFrees: number;
+  /** blocks queued for a deferred (QSBR) free */
+  deferredFrees: number;
+  /** QSBR read sequence (0: offline) */
+  qsbrSeq: number;
+  binds: number;
+  adopted: number;
+  collected: number;
 }
 
 export interface MallocStats {
@@ -81,6 +124,21 @@ export interface MallocStats {
   slotsCarved: number;
   slotsFree: number;
   bufferBytes: number;
+  /* the free-threaded mode (all 0 / empty under a GIL) */
+  /** records that are not FREE, by slot */
+  threads: ThreadHeapStats[];
+  /** pools owned by a thread heap (the rest of the used/full pools are the shared rings') */
+  ownedPools: number;
+  /** pools owned by ABANDONED records */
+  abandonedPools: number;
+  abandonedThreads: number;
+  /** blocks freed by a non-owner and not yet collected (counted as available above) */
+  pendingCrossThreadFrees: number;
+  /** blocks queued for deferred (QSBR) frees (still counted in use above) */
+  deferredFreesPending: number;
+  qsbrWriteSeq: number;
+  /** times a thread found the arena lock taken */
+  arenaLockContended: number;
 }
 
 /** CPython's printone: the label padded to 35 columns, '=', the value right-aligned in 21 with commas. */
@@ -117,6 +175,8 @@ export function debugMallocStats(st: HeapState): MallocStats {
   let numfreepools = 0;
   st.syncIfGrown();
   const i32 = st.i32;
+  const threads = new Map<number, ThreadHeapStats>();
+  let pendingTotal = 0;
   forEachArena(st, (ao) => {
     narenas += 1;
     numfreepools += i32[(ao + AO_NFREEPOOLS) >> 2];
@@ -124,9 +184,13 @@ export function debugMallocStats(st: HeapState): MallocStats {
       const count = i32[(pool + POOL_REF_COUNT) >> 2];
       if (count === 0) return; // empty: counted in nfreepools
       const sz = i32[(pool + POOL_SZIDX) >> 2];
+      const pending = pendingBlocksIn(st, pool);
       numpools[sz] += 1;
-      numblocks[sz] += count;
-      numfreeblocks[sz] += st.numblocks(sz) - count;
+      numblocks[sz] += count - pending;
+      numfreeblocks[sz] += st.numblocks(sz) - count + pending;
+      pendingTotal += pending;
+      const owner = i32[(pool + POOL_OWNER) >> 2];
+      if (owner > 0) countOwnedPool(st, threads, owner - 1, count === st.numblocks(sz), pending);
     });
   });
 
@@ -191,5 +255,57 @@ export function debugMallocStats(st: HeapState): MallocStats {
     slotsCarved: st.get(S_NSLOTS),
     slotsFree: freeRuns(st).reduce((a, [, len]) => a + len, 0),
     bufferBytes: st.mem.byteLength,
+    ...threadFigures(st, threads, pendingTotal),
+  };
+}
+
+const STATE_NAMES: Record<number, ThreadHeapStats['state']> = { [TH_ACTIVE]: 'active', [TH_ABANDONED]: 'abandoned' };
+
+function threadStats(st: HeapState, threads: Map<number, ThreadHeapStats>, slot: number): ThreadHeapStats {
+  let t = threads.get(slot);
+  if (t === undefined) {
+    const rec = st.threadHeap(slot);
+    const f = (off: number): number => st.i32[(rec + off) >> 2];
+    t = {
+      slot,
+      state: STATE_NAMES[f(TH_STATE)] ?? 'adopting',
+      pools: 0,
+      fullPools: 0,
+      pendingFrees: 0,
+      delayedFrees: 0,
+      deferredFrees: f(TH_DEFER_COUNT),
+      qsbrSeq: f(TH_QSBR_SEQ),
+      binds: f(TH_BINDS),
+      adopted: f(TH_ADOPTED),
+      collected: f(TH_COLLECTED),
+    };
+    for (let b = f(TH_DELAYED); b !== 0 && b !== TH_SEALED && t.delayedFrees <= st.slotSpace; b = st.i32[b >> 2]) t.delayedFrees++;
+    threads.set(slot, t);
+  }
+  return t;
+}
+
+function countOwnedPool(st: HeapState, threads: Map<number, ThreadHeapStats>, slot: number, full: boolean, pending: number): void {
+  const t = threadStats(st, threads, slot);
+  t.pools++;
+  if (full) t.fullPools++;
+  t.pendingFrees += pending;
+}
+
+function threadFigures(st: HeapState, threads: Map<number, ThreadHeapStats>, pendingTotal: number) {
+  for (let r = 0; r < st.maxThreads; r++) {
+    const s = st.i32[(st.threadHeap(r) + TH_STATE) >> 2];
+    if (s !== 0) threadStats(st, threads, r);
+  }
+  const list = [...threads.values()].sort((a, b) => a.slot - b.slot);
+  return {
+    threads: list,
+    ownedPools: list.reduce((a, t) => a + t.pools, 0),
+    abandonedPools: list.reduce((a, t) => a + (t.state === 'abandoned' ? t.pools : 0), 0),
+    abandonedThreads: st.get(S_ABANDONED),
+    pendingCrossThreadFrees: pendingTotal,
+    deferredFreesPending: list.reduce((a, t) => a + t.deferredFrees, 0),
+    qsbrWriteSeq: st.get(S_QSBR_WR_SEQ),
+    arenaLockContended: st.get(S_LOCK_CONTENDED),
   };
 }

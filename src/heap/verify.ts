@@ -13,9 +13,14 @@
  *   pools      each carved pool's header is coherent (arenaindex, szidx, nextoffset,
  *              maxnextoffset); ref.count + free list length = carved blocks; no block twice on a
  *              free list; free blocks are not live; the live bits in the pool are exactly
- *              ref.count block starts; a used pool is in its usedpools ring exactly once, a full
- *              pool in no ring, an empty pool on its arena's freepools and nowhere else.
- *   rings      usedpools rings are well linked both ways and hold only used pools of their class.
+ *              ref.count block starts (blocks freed by other threads and not yet collected keep
+ *              theirs, plus a pending-free bit: exactly the blocks on the pool's thread-free list
+ *              and on delayed_free lists); a used pool is in its owner's usedpools ring exactly
+ *              once (the shared rings for owner 0), a full pool in its owner's full ring (in no
+ *              ring for owner 0), an empty pool on its arena's freepools, with no owner.
+ *   rings      every ring is well linked both ways and holds only used pools of its class (or
+ *              full pools); the thread heap records and deferred-free queues are sound
+ *              (verify-threads.ts).
  *   usable     usable_arenas holds exactly the arenas with a free pool, well linked, sorted by
  *              ascending nfreepools, and nfp2lasta[n] is the last arena with n free pools.
  *   slots      the segment map agrees with arenas, raw segments and the free run list; free runs
@@ -28,6 +33,7 @@
  */
 
 import { debugMallocStats } from './stats.ts';
+import { collectDelayed, collectRings, verifyPending, verifyThreadRecords, type RingEntry } from './verify-threads.ts';
 import { forEachArena, forEachCarvedPool, forEachRawSegment } from './walk.ts';
 import { arenaKind, freeRuns, rawKind, SEG_FREE } from './segments.ts';
 import { RAW_HEADER, RAW_MIN_BLOCK, RB_FREE, RB_PREV_FREE_BIT, rawFreeLinks, tlsfListOf, walkSegment } from './raw.ts';
@@ -44,9 +50,10 @@ import {
   POOL_MAXNEXTOFFSET,
   POOL_NEXTOFFSET,
   POOL_NEXTPOOL,
-  POOL_PREVPOOL,
+  POOL_OWNER,
   POOL_REF_COUNT,
   POOL_SZIDX,
+  POOL_XTHREAD_FREE,
   RAW_GRAIN,
   S_MAGIC,
   S_MAXARENAS,
@@ -66,7 +73,7 @@ import {
   STATE_MAGIC,
   TLSF_FL_COUNT,
   TLSF_SL_COUNT,
-  usedpoolsHead,
+  XT_FLAGS,
   type HeapState,
 } from './state.ts';
 
@@ -77,12 +84,17 @@ const popcount = (x: number): number => {
 };
 
 /** Live bits set in [from, to) (both multiples of 32 * ALIGNMENT from slotsOff). */
-function liveBitsIn(st: HeapState, from: number, to: number): number {
-  const w0 = st.bitmapWord + (((from - st.slotsOff) >> st.alignShift) >> 5);
-  const w1 = st.bitmapWord + (((to - st.slotsOff) >> st.alignShift) >> 5);
+function liveBitsIn(st: HeapState, from: number, to: number, delta = 0): number {
+  const w0 = st.bitmapWord + delta + (((from - st.slotsOff) >> st.alignShift) >> 5);
+  const w1 = st.bitmapWord + delta + (((to - st.slotsOff) >> st.alignShift) >> 5);
   let n = 0;
   for (let w = w0; w < w1; w++) n += popcount(st.i32[w]);
   return n;
+}
+
+/** Pending-free bits set in [from, to) (the same alignment as liveBitsIn). */
+export function pendingBitsIn(st: HeapState, from: number, to: number): number {
+  return liveBitsIn(st, from, to, st.xfreeDelta);
 }
 
 export function verifyHeap(st: HeapState, usedpools: number = st.usedpoolsShared): string[] {
@@ -137,26 +149,18 @@ function verifyArenasAndPools(st: HeapState, usedpools: number, err: Err, f: Fie
   if (st.get(S_NARENAS_HIGHWATER) < current) err('narenas_highwater below narenas_currently_allocated');
   if (st.get(S_NTIMES_ARENA_ALLOCATED) < current) err('ntimes_arena_allocated below narenas_currently_allocated');
 
-  // usedpools rings: collect ring membership.
-  const inRing = new Map<number, number>(); // pool -> class
-  for (let c = 0; c < st.nbClasses; c++) {
-    const head = usedpoolsHead(usedpools, c);
-    let prev = head;
-    let steps = 0;
-    for (let pool = f(head + POOL_NEXTPOOL); pool !== head; pool = f(pool + POOL_NEXTPOOL)) {
-      if (++steps > st.maxSlots * st.poolsInArena + 1 || inRing.has(pool)) {
-        err(`usedpools[${c}] ring has a cycle or a pool twice (pool ${pool})`);
-        break;
-      }
-      inRing.set(pool, c);
-      if (f(pool + POOL_PREVPOOL) !== prev) err(`usedpools[${c}]: pool ${pool} prevpool ${f(pool + POOL_PREVPOOL)} != ${prev}`);
-      if (f(pool + POOL_SZIDX) !== c) err(`usedpools[${c}]: pool ${pool} has szidx ${f(pool + POOL_SZIDX)}`);
-      prev = pool;
-    }
-    if (f(head + POOL_PREVPOOL) !== prev) err(`usedpools[${c}]: head prevpool ${f(head + POOL_PREVPOOL)} != last pool ${prev}`);
+  // Every ring (shared, per thread used and full), every delayed_free list.
+  const rings = collectRings(st, usedpools, err, f);
+  const delayed = collectDelayed(st, err, f);
+  const delayedByPool = new Map<number, number[]>();
+  for (const b of delayed.keys()) {
+    const pool = b & st.poolMask;
+    const list = delayedByPool.get(pool);
+    if (list) list.push(b);
+    else delayedByPool.set(pool, [b]);
   }
+  const ctx: PoolContext = { rings, delayedByPool, seen: new Set<number>(), owners: new Set<number>() };
 
-  const seenUsed = new Set<number>();
   forEachArena(st, (ao, index) => {
     const address = f(ao + AO_ADDRESS);
     const d = address - st.slotsOff;
@@ -182,38 +186,49 @@ function verifyArenasAndPools(st: HeapState, usedpools: number, err: Err, f: Fie
       free.add(pool);
       if (pool < address || pool >= poolAddress || (pool - address) % st.poolSize !== 0) err(`arena ${index}: freepools holds ${pool}, not a carved pool of it`);
       else if (f(pool + POOL_REF_COUNT) !== 0) err(`arena ${index}: pool ${pool} on freepools has ref.count ${f(pool + POOL_REF_COUNT)}`);
-      if (inRing.has(pool)) err(`pool ${pool} is both on freepools and in usedpools[${inRing.get(pool)}]`);
+      if (rings.has(pool)) err(`pool ${pool} is both on freepools and in a ring`);
     }
     const uncarved = (address + st.arenaSize - poolAddress) / st.poolSize;
     if (f(ao + AO_NFREEPOOLS) !== free.size + uncarved) {
       err(`arena ${index}: nfreepools ${f(ao + AO_NFREEPOOLS)} != ${free.size} on freepools + ${uncarved} uncarved`);
     }
     if (liveBitsIn(st, poolAddress, address + st.arenaSize) !== 0) err(`arena ${index}: live bits in uncarved pools`);
+    if (pendingBitsIn(st, poolAddress, address + st.arenaSize) !== 0) err(`arena ${index}: pending-free bits in uncarved pools`);
     forEachCarvedPool(st, ao, (pool) => {
-      verifyPool(st, pool, index, free.has(pool), inRing, seenUsed, err, f);
+      verifyPool(st, pool, index, free.has(pool), ctx, err, f);
     });
   });
-  for (const pool of inRing.keys()) if (!seenUsed.has(pool)) err(`usedpools ring holds ${pool}, which is not a used pool`);
+  for (const [pool, e] of rings) {
+    if (!ctx.seen.has(pool)) err(`${e.owner === 0 ? 'a shared' : `thread ${e.owner - 1}'s`} ring holds ${pool}, which is not a used or full pool`);
+  }
+  for (const [pool, list] of delayedByPool) {
+    if (!ctx.seen.has(pool)) err(`delayed_free lists hold ${list.length} block(s) of pool ${pool}, which holds no blocks`);
+  }
+  verifyThreadRecords(st, ctx.owners, err, f);
 
   verifyUsableArenas(st, err, f);
 }
 
-function verifyPool(
-  st: HeapState,
-  pool: number,
-  arenaindex: number,
-  onFreepools: boolean,
-  inRing: Map<number, number>,
-  seenUsed: Set<number>,
-  err: Err,
-  f: Field,
-): void {
+interface PoolContext {
+  rings: Map<number, RingEntry>;
+  delayedByPool: Map<number, number[]>;
+  /** pools found used or full (ring members must be among them) */
+  seen: Set<number>;
+  /** the POOL_OWNER values of non-empty pools */
+  owners: Set<number>;
+}
+
+function verifyPool(st: HeapState, pool: number, arenaindex: number, onFreepools: boolean, ctx: PoolContext, err: Err, f: Field): void {
   const count = f(pool + POOL_REF_COUNT);
   const bits = liveBitsIn(st, pool, pool + st.poolSize);
+  const owner = f(pool + POOL_OWNER);
+  const xthread = f(pool + POOL_XTHREAD_FREE);
   if (f(pool + POOL_ARENAINDEX) !== arenaindex) err(`pool ${pool}: arenaindex ${f(pool + POOL_ARENAINDEX)} != ${arenaindex}`);
   if (count === 0) {
     if (!onFreepools) err(`pool ${pool} is empty but not on its arena's freepools`);
     if (bits !== 0) err(`pool ${pool} is empty but has ${bits} live bits`);
+    if (owner !== 0 || xthread !== 0) err(`pool ${pool} is empty but has owner ${owner}, xthread_free ${xthread}`);
+    if (pendingBitsIn(st, pool, pool + st.poolSize) !== 0) err(`pool ${pool} is empty but has pending-free bits`);
     return;
   }
   if (onFreepools) err(`pool ${pool} on freepools has blocks in use`);
@@ -244,21 +259,33 @@ function verifyPool(
       err(`pool ${pool}: freeblock holds ${b}, not a carved block`);
       break;
     }
-    if (st.isLive(b)) err(`pool ${pool}: free block ${b} is marked live`);
+    if (st.liveBit(b)) err(`pool ${pool}: free block ${b} is marked live`);
   }
   if (count + seen.size !== carved) err(`pool ${pool}: ref.count ${count} + ${seen.size} free != ${carved} carved`);
   if (count > numblocks) err(`pool ${pool}: ref.count ${count} > ${numblocks} blocks`);
+  // ref.count counts the blocks handed out, pending ones (freed by another thread) included
   let liveStarts = 0;
-  for (let b = pool + st.poolOverhead; b < pool + nextoffset; b += size) if (st.isLive(b)) liveStarts++;
+  for (let b = pool + st.poolOverhead; b < pool + nextoffset; b += size) if (st.liveBit(b)) liveStarts++;
   if (liveStarts !== count || bits !== count) err(`pool ${pool}: ref.count ${count}, ${liveStarts} live block starts, ${bits} live bits`);
+  const pending = verifyPending(st, pool, size, nextoffset, xthread & ~XT_FLAGS, xthread & XT_FLAGS, ctx.delayedByPool.get(pool) ?? [], err, f);
+  for (const b of pending) if (seen.has(b)) err(`pool ${pool}: pending block ${b} is also on freeblock`);
+  const pendingBits = pendingBitsIn(st, pool, pool + st.poolSize);
+  if (pendingBits !== pending.size) err(`pool ${pool}: ${pendingBits} pending-free bits, ${pending.size} blocks pending`);
+  if (owner === 0 && pending.size !== 0) err(`shared pool ${pool} has ${pending.size} pending blocks`);
+  ctx.seen.add(pool);
+  ctx.owners.add(owner);
   const full = count === numblocks;
-  if (full) {
-    if (f(pool + POOL_FREEBLOCK) !== 0) err(`pool ${pool} is full but freeblock is ${f(pool + POOL_FREEBLOCK)}`);
-    if (inRing.has(pool)) err(`pool ${pool} is full but in usedpools[${inRing.get(pool)}]`);
-  } else {
-    if (f(pool + POOL_FREEBLOCK) === 0) err(`pool ${pool} is used but freeblock is NULL`);
-    if (inRing.get(pool) !== sz) err(`used pool ${pool} (class ${sz}) is not in usedpools[${sz}]`);
-    seenUsed.add(pool);
+  if (full && f(pool + POOL_FREEBLOCK) !== 0) err(`pool ${pool} is full but freeblock is ${f(pool + POOL_FREEBLOCK)}`);
+  if (!full && f(pool + POOL_FREEBLOCK) === 0) err(`pool ${pool} is used but freeblock is NULL`);
+  const where = ctx.rings.get(pool);
+  const whose = owner === 0 ? '' : `thread ${owner - 1}'s `;
+  if (owner < 0 || owner > st.maxThreads) err(`pool ${pool}: owner ${owner} out of range`);
+  else if (full && owner === 0) {
+    if (where) err(`shared pool ${pool} is full but in a ring`);
+  } else if (full) {
+    if (!where || where.owner !== owner || !where.full) err(`pool ${pool} is full but not in ${whose}full ring`);
+  } else if (!where || where.owner !== owner || where.full || where.cls !== sz) {
+    err(`used pool ${pool} (class ${sz}) is not in ${whose}usedpools[${sz}]`);
   }
 }
 
@@ -316,6 +343,7 @@ function verifySlots(st: HeapState, err: Err, f: Field, nslots: number): void {
       if (!freeSet.has(s)) err(`slot ${s} is free but on no free run`);
       const a = st.slotAddress(s);
       if (liveBitsIn(st, a, a + st.arenaSize) !== 0) err(`free slot ${s} has live bits`);
+      if (pendingBitsIn(st, a, a + st.arenaSize) !== 0) err(`free slot ${s} has pending-free bits`);
     } else if (kind > 0) {
       const index = kind - 1;
       if (index >= maxarenas || f(st.arenaObject(index) + AO_ADDRESS) !== st.slotAddress(s)) err(`slot ${s} names arena ${index}, which is elsewhere`);
@@ -403,6 +431,7 @@ function verifyRaw(st: HeapState, err: Err, f: Field): void {
     }
     if (nblocks === 1 && onlyBlockFree) err(`raw segment ${first} is wholly free but was not given back`);
     if (liveBitsIn(st, start, end) !== used) err(`raw segment ${first}: ${used} used blocks but ${liveBitsIn(st, start, end)} live bits`);
+    if (pendingBitsIn(st, start, end) !== 0) err(`raw segment ${first} has pending-free bits`);
   });
   for (const b of listed.keys()) {
     if (!walkedFree.has(b)) err(`raw free list holds ${b}, which is not a free block of any segment`);

@@ -72,3 +72,18 @@ export function forEachLiveBlock(st: HeapState, cb: (p: number, usableSize: numb
     });
   });
 }
+
+const popcount = (x: number): number => {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+};
+
+/** Blocks of pool `pool` freed by another thread and not yet collected (its pending-free bits). */
+export function pendingBlocksIn(st: HeapState, pool: number): number {
+  const w0 = st.bitmapBase + st.xfreeDelta + ((pool >> st.alignShift) >> 5);
+  const w1 = w0 + ((st.poolSize >> st.alignShift) >> 5);
+  let n = 0;
+  for (let w = w0; w < w1; w++) if (st.i32[w] !== 0) n += popcount(st.i32[w]);
+  return n;
+}
