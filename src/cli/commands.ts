@@ -189,23 +189,27 @@ const TOUR_INTRO = `gilsim tour: CPython's GIL on real threads, three ways.
 const TOUR_STEPS = [
   {
     scenario: 'convoy',
-    title: '1. convoy: an I/O thread whose calls complete at once, alone and then beside a CPU-bound thread',
+    title: '1. convoy: an I/O thread making 1000 calls that complete at once, alone and then beside a CPU-bound thread',
     look: [
-      'slowdown: how much longer the I/O thread took with a CPU thread beside it.',
-      'callP50Us under 3.11: each call waits about one switch interval (5,000 us) for the CPU',
-      '  thread to be asked off the GIL: the convoy effect (bpo-7946).',
-      'Under 3.13t nothing waits: no GIL to take back.',
+      'slowdown: how much longer the I/O calls took with a CPU thread beside them.',
+      'Under 3.11 most calls take the GIL straight back (callP50Us: a few us), but a call that',
+      '  loses the race to the CPU thread waits a whole switch interval (5,000 us) for it: the',
+      '  convoy effect (bpo-7946). Try --param ioMs=0.05: a call that really blocks loses every time.',
+      "Under 2.7 the I/O thread hardly lets the CPU thread run (see its bytecodes with 'gilsim run').",
+      'Under 3.13t there is no GIL to wait for; what is left is sharing the cores.',
     ],
   },
   {
     scenario: 'cpu-bound',
     title: '2. cpu-bound: a countdown, on one thread and then split across two',
     look: [
-      'slowdown = threadedMs / sequentialMs. With a GIL two threads are no faster than one (3.11),',
-      '  or slower (2.7: the threads fight over the lock at every check interval).',
-      'Under 3.13t the two halves run at once, if two cores are free: below 1.',
-      'switches/s and contended: how often the GIL changed hands, and how much of the time',
-      '  a thread was waiting for it.',
+      'slowdown = threadedMs / sequentialMs. With a GIL two threads do the work one after the',
+      '  other, so about 1 (3.11), or worse (2.7: a release every 100 ticks, and on several cores',
+      '  the releasing thread mostly takes the lock straight back: forced drops in the tens of thousands).',
+      'Under 3.13t the halves run at once if two cores are free; every new int goes through one',
+      '  heap lock here, so allocation-heavy code does not scale yet.',
+      'switches/s and contended: how often the GIL changed hands, and how much of the time a',
+      '  thread was waiting for it. (Timings are real: on a busy machine they wander.)',
     ],
   },
 ];

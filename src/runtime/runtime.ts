@@ -37,7 +37,8 @@ import {
   type PythonProfile,
   type RuntimeConfig,
 } from './config.ts';
-import { PyImpl, singleThreadOps, trackingGcModule, type GcModuleFactory, type ThreadOps } from './py.ts';
+import { collectorGcModule } from '../gc/install.ts'; // [gc]
+import { PyImpl, singleThreadOps, type GcModuleFactory, type ThreadOps } from './py.ts';
 // [gil] the thread system: GIL policy, thread states, threading objects (src/gil, src/runtime/threading)
 import { lockedAllocator } from '../gil/none.ts';
 import { ThreadSystem, type ThreadSystemOptions } from './threads.ts';
@@ -77,8 +78,8 @@ export class Runtime {
   /** this JS thread's object space (views, caches, hook tables) */
   readonly space: ObjectSpace;
   readonly heap: RuntimeHeap;
-  /** the gc module factory every py of this runtime gets (the collector replaces it) */
-  gcFactory: GcModuleFactory = trackingGcModule;
+  /** the gc module factory every py of this runtime gets: [gc] the cyclic collector */
+  gcFactory: GcModuleFactory = collectorGcModule; // [gc]
   private main: PyImpl | null = null;
   /** [gil] the GIL, the thread table and stop-the-world, as this JS thread sees them */
   readonly threads: ThreadSystem;

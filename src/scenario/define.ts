@@ -185,19 +185,31 @@ export function defineScenario<S extends ParamSchema, const G extends Programs>(
   });
 }
 
-/** Allocate and free `steps` ints, then sleep `holdMs` (so every warm-up thread gets a worker of its own). */
+/**
+ * Warm the worker: count an int down from `steps` (new ints, comparisons, decrefs: the py calls
+ * most programs make, so the JIT has compiled them before anything is measured), then sleep
+ * `holdMs` so that every warm-up thread is given a worker of its own.
+ */
 function warmup(py: Py, steps: number, holdMs: number): number {
-  for (let i = 0; i < steps; i++) {
-    const x = py.int(WARMUP_INT + i);
-    py.decref(x);
+  const zero = py.int(0);
+  const one = py.int(1);
+  let n = py.int(steps);
+  for (;;) {
+    const more = py.gt(n, zero);
+    const go = py.truthy(more);
+    py.decref(more);
+    if (!go) break;
+    const next = py.sub(n, one);
+    py.decref(n);
+    n = next;
     py.tick();
   }
+  py.decref(n);
+  py.decref(one);
+  py.decref(zero);
   py.time.sleep(holdMs);
   return steps;
 }
-
-/** Past the small-int cache, so warm-up allocates as the programs will. */
-const WARMUP_INT = 1000;
 
 export function isScenario(x: unknown): x is Scenario {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[SCENARIO] === true;

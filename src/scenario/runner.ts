@@ -61,8 +61,8 @@ const SPARE_THREADS = 2;
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** Warm-up: ints each warm-up thread allocates and frees, and how long it then holds its worker. */
-const WARMUP_STEPS = 2000;
+/** Warm-up: steps of each warm-up thread's countdown, and how long it then holds its worker. */
+const WARMUP_STEPS = 20_000;
 const WARMUP_HOLD_MS = 20;
 
 export async function runScenario(o: RunOptions): Promise<RunResult> {
