@@ -98,7 +98,8 @@ class NewGil implements GilPolicy {
         const saved = Atomics.load(i32, this.switchNumber);
         const intervalMs = Math.max(1, b.load(G_INTERVAL_US)) / US_PER_MS;
         const r = this.cond.wait(this.mutex, intervalMs, guard, since);
-        if (r === 'stopped') {
+        // (an interval shorter than a wait slice never reaches the guard inside cond.wait)
+        if (r === 'stopped' || guard.shouldStop(since)) {
           this.mutex.unlock();
           guard.raise();
         }
