@@ -23,7 +23,11 @@ export function renderComparison(title: string, cols: readonly Column[]): string
   const out: string[] = [title];
   const first = rs[0]!;
   out.push(`  ${first.description}`);
-  out.push(`  params ${describeParams(first.params)} · seed ${first.config.seed}`);
+  // parameters that differ between the runs (a sweep's) show as '*': their values head the columns
+  const params = Object.fromEntries(
+    Object.entries(first.params).map(([k, v]) => [k, rs.every((r) => r.params[k] === v) ? v : '*']),
+  );
+  out.push(`  params ${describeParams(params)} · seed ${first.config.seed}`);
   out.push('');
   const header = ['', ...cols.map((c) => c.label)];
   const rows: Row[] = [];
