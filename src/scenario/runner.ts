@@ -402,14 +402,17 @@ function describeError(e: unknown): Omit<RunError, 'thread'> {
   return { type: 'Error', message: String(e), stack: '' };
 }
 
+/** An exception type name at the start of a message: 'KeyError: ', 'Error: ', 'Empty: ' */
+const TYPE_PREFIX = /^((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Empty|Full|Exit|Interrupt)): /;
+
 /** 'KeyError: x' -> 'KeyError'; else the first line of the stack, 'Name: ...' */
 function typeOf(message: string, stack: string): string {
-  const m = /^([A-Za-z_][\w.]*(?:Error|Exception|Empty|Full|Exit|Interrupt)): /.exec(message) ?? /^([A-Za-z_][\w.]*): /.exec(stack);
+  const m = TYPE_PREFIX.exec(message) ?? /^([A-Za-z_][\w.]*): /.exec(stack);
   return m ? m[1]! : 'Error';
 }
 
 function stripType(message: string): string {
-  return message.replace(/^[A-Za-z_][\w.]*(?:Error|Exception|Empty|Full|Exit|Interrupt): /, '');
+  return message.replace(TYPE_PREFIX, '');
 }
 
 function safe<T>(f: () => T, fallback: T): T {
