@@ -110,7 +110,7 @@ function deferredAdvance(th: ThreadHeap): number {
 function enqueue(th: ThreadHeap, p: number, goal: number): boolean {
   const cap = deferChunkEntries(th);
   let tail = th.i32[word(th, TH_DEFER_TAIL)];
-  if (tail === 0 || th.i32[(tail + DC_WR) >> 2] === cap) tail = newChunk(th, tail);
+  if (tail === 0 || th.i32[(tail + DC_WR) >> 2] === cap) tail = newChunk(th);
   const i32 = th.i32; // newChunk may have grown the buffer
   const wr = i32[(tail + DC_WR) >> 2];
   const e = tail + DC_ENTRIES + wr * DC_ENTRY_BYTES;
@@ -121,9 +121,11 @@ function enqueue(th: ThreadHeap, p: number, goal: number): boolean {
   return wr + 1 === cap;
 }
 
-function newChunk(th: ThreadHeap, tail: number): number {
+function newChunk(th: ThreadHeap): number {
   const c = th.malloc(deferChunkBytes(th));
   const i32 = th.i32;
+  // read the tail only now: malloc may have adopted an abandoned record, appending its queue
+  const tail = i32[word(th, TH_DEFER_TAIL)];
   i32[(c + DC_NEXT) >> 2] = 0;
   i32[(c + DC_RD) >> 2] = 0;
   i32[(c + DC_WR) >> 2] = 0;
