@@ -9,7 +9,8 @@
  * priority gc > blocked > waiting > running, so slices can never overlap whatever order the
  * events arrive in. Counters (`C`): heap bytes in use and arenas (from the heap samples), and
  * GIL waiters (from the timeline: how many threads wait at each instant). Phase starts are
- * global instant events (`i`). Timestamps are microseconds since the run began.
+ * global instant events (`i`). Timestamps are microseconds since the first phase began (the
+ * warm-up and setup before it are left out).
  */
 
 import type { RunResult, TimelineEvent, TimelineTrack } from '../scenario/result.ts';
@@ -129,28 +130,31 @@ export function slicesOf(events: readonly TimelineEvent[], gilless: boolean): { 
   return { slices, waits };
 }
 
-const us = (msTime: number): number => Math.round(msTime * 1000 * 1000) / 1000;
+/** ms to us, kept to the nanosecond */
+const toUs = (msTime: number): number => Math.round(msTime * 1000 * 1000) / 1000;
 
 export function buildTrace(r: RunResult): TraceDocument {
   const ev: TraceEvent[] = [];
   const gilless = r.config.gil === 'none';
+  const origin = r.phases.length ? Math.min(...r.phases.map((p) => p.startMs)) : 0;
+  const us = (msTime: number): number => toUs(msTime - origin);
   ev.push(meta('process_name', GLOBAL_TID, { name: `gilsim ${r.scenario} (python ${r.config.python}, gil ${r.config.gil})` }));
   ev.push(meta('thread_name', GLOBAL_TID, { name: 'runtime' }));
   ev.push(meta('thread_sort_index', GLOBAL_TID, { sort_index: 0 }));
   const waits: { t: number; d: 1 | -1 }[] = [];
   for (const track of r.timeline.tracks) {
-    ev.push(...trackEvents(track, gilless, waits));
+    ev.push(...trackEvents(track, gilless, waits, us));
   }
   for (const p of r.phases) {
     ev.push({ name: `phase ${p.name}`, ph: 'i', s: 'g', pid: PID, tid: GLOBAL_TID, ts: us(p.startMs) });
   }
-  for (const h of r.timeline.heap) {
+  for (const h of r.timeline.heap.filter((x) => x.t >= origin)) {
     ev.push({ name: 'heap bytes in use', ph: 'C', pid: PID, tid: GLOBAL_TID, ts: us(h.t), args: { bytes: h.bytesInUse } });
     ev.push({ name: 'arenas', ph: 'C', pid: PID, tid: GLOBAL_TID, ts: us(h.t), args: { arenas: h.arenas } });
   }
   waits.sort((a, b) => a.t - b.t || a.d - b.d);
   let waiting = 0;
-  if (waits.length) ev.push({ name: 'GIL waiters', ph: 'C', pid: PID, tid: GLOBAL_TID, ts: 0, args: { waiters: 0 } });
+  if (waits.length) ev.push({ name: 'GIL waiters', ph: 'C', pid: PID, tid: GLOBAL_TID, ts: Math.min(0, us(waits[0]!.t)), args: { waiters: 0 } });
   for (const w of waits) {
     waiting = Math.max(0, waiting + w.d);
     ev.push({ name: 'GIL waiters', ph: 'C', pid: PID, tid: GLOBAL_TID, ts: us(w.t), args: { waiters: waiting } });
@@ -162,7 +166,7 @@ export function buildTrace(r: RunResult): TraceDocument {
   };
 }
 
-function trackEvents(track: TimelineTrack, gilless: boolean, waits: { t: number; d: 1 | -1 }[]): TraceEvent[] {
+function trackEvents(track: TimelineTrack, gilless: boolean, waits: { t: number; d: 1 | -1 }[], us: (ms: number) => number): TraceEvent[] {
   const ev: TraceEvent[] = [
     meta('thread_name', track.tid, { name: track.name }),
     meta('thread_sort_index', track.tid, { sort_index: track.tid }),

@@ -137,6 +137,18 @@ describe('Chrome trace', () => {
     ]);
   });
 
+  it('starts at the first phase (warm-up and setup left out)', () => {
+    const base = syntheticRun();
+    const r = syntheticRun({ phases: base.phases.map((p, i) => ({ ...p, startMs: i === 0 ? 8 : 10 })) });
+    const doc = buildTrace(r);
+    expect(doc.traceEvents.filter((e) => e.ph === 'i').map((e) => e.ts)).toEqual([0, 2000]);
+    const first = doc.traceEvents.find((e) => e.ph === 'X' && e.tid === 1)!;
+    expect([first.name, first.ts]).toEqual(['waiting for GIL', 2000]);
+    // the heap sample taken before the first phase is dropped
+    expect(doc.traceEvents.filter((e) => e.name === 'arenas').map((e) => e.ts)).toEqual([7000]);
+    expect(validateTrace(JSON.parse(JSON.stringify(doc)))).toEqual([]);
+  });
+
   it('the validator catches overlaps, unnamed tracks and missing fields', () => {
     const bad = {
       traceEvents: [
