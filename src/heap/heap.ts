@@ -16,10 +16,11 @@
  *               contents copied, the old block freed. A raw block is resized in place when it can
  *               be (it stays raw even if it shrinks below 512 bytes, as in CPython).
  *
- * There is no lock inside: the GIL (or, later, per-thread usedpools) provides exclusion. Every
- * piece of truth is in the buffer, so a Heap object is only a thread's handle: `Heap.create`
- * initialises the allocator state of a buffer, `Heap.attach` makes another handle (in another
- * worker, typically) over an initialised one, and both see the same blocks.
+ * There is no lock inside: the GIL provides exclusion. (Without a GIL, each thread uses a
+ * ThreadHeap instead, a Heap with its own pools: thread-heap.ts.) Every piece of truth is in the
+ * buffer, so a Heap object is only a thread's handle: `Heap.create` initialises the allocator
+ * state of a buffer, `Heap.attach` makes another handle (in another worker, typically) over an
+ * initialised one, and both see the same blocks.
  *
  * Pointers are byte offsets into the buffer, aligned to ALIGNMENT; 0 is NULL.
  *
@@ -29,7 +30,8 @@
  * path compares the pool it is about to use with `viewEnd`, free compares p with `viewSpan`, and
  * every slow path starts with `syncIfGrown()` (one load of the shared slot count).
  *
- * A Heap IS its thread's HeapState (the class chain is HeapState <- Pymalloc <- Heap), so the
+ * A Heap IS its thread's HeapState (the class chain is HeapState <- Pymalloc <- Heap, and
+ * ThreadHeap extends Heap with its own malloc/free/realloc, leaving these untouched), so the
  * fast paths read one object; HeapState's fields (views, offsets, constants) are public for the
  * allocator's own files and tests, not part of the contract for the layers above.
  */

@@ -55,8 +55,9 @@
  * usable_arenas (arena.ts) and links it at the front of the ring. If the pool last held the same
  * size class its header and free list are still valid; otherwise the header is initialised.
  *
- * Everything here is written against a `usedpools` base offset rather than one global, so that a
- * later free-threaded mode can give each thread its own rings over the same arenas.
+ * Everything here is written against a `usedpools` base offset rather than one global; the
+ * free-threaded mode (thread-heap.ts, thread-pools.ts) gives each thread its own rings over the
+ * same arenas, with its own copy of this fast path and the ring helpers exported below.
  *
  * Pointers are Int32 byte offsets into the buffer, 0 = NULL; the pool header keeps C's 64-bit
  * layout (pointer fields 8 bytes, of which we use the low word), see state.ts.

@@ -76,9 +76,13 @@ const wrWord = (st: HeapState): number => (st.base + S_QSBR_WR_SEQ) >> 2;
 const rdMinWord = (st: HeapState): number => (st.base + S_QSBR_RD_MIN) >> 2;
 const word = (th: ThreadHeap, f: number): number => (th.rec + f) >> 2;
 
-/** A quiescent point: publish the write sequence as ours, then free what is due. */
+/**
+ * A quiescent point: publish the write sequence as ours, then free what is due. The write
+ * sequence may be read plainly (a stale value only holds others back a little longer); the store
+ * must be atomic, so that no read of a shared object before it can be ordered after it.
+ */
 export function quiescent(th: ThreadHeap): void {
-  Atomics.store(th.i32, word(th, TH_QSBR_SEQ), Atomics.load(th.i32, wrWord(th)));
+  Atomics.store(th.i32, word(th, TH_QSBR_SEQ), th.i32[wrWord(th)]);
   if (th.i32[word(th, TH_DEFER_COUNT)] !== 0) processDeferred(th);
 }
 

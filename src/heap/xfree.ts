@@ -167,7 +167,7 @@ function clearPendingAndLive(th: ThreadHeap, b: number): void {
 /** Absorb our delayed_free list (blocks freed into our full pools). Returns blocks absorbed. */
 export function processDelayed(th: ThreadHeap): number {
   const dw = (th.rec + TH_DELAYED) >> 2;
-  if (Atomics.load(th.i32, dw) === 0) return 0;
+  if (th.i32[dw] === 0) return 0; // a plain read is enough to see that nothing waits
   return processDelayedList(th, Atomics.exchange(th.i32, dw, 0));
 }
 
@@ -206,7 +206,7 @@ export function collectThreadHeap(th: ThreadHeap, all: boolean): number {
     th.i32[hint] = 0;
     n += collectOwnedPools(th);
   }
-  th.i32[(th.rec + TH_COLLECTED) >> 2] += n;
+  if (n !== 0) th.i32[(th.rec + TH_COLLECTED) >> 2] += n;
   return n;
 }
 
