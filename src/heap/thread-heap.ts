@@ -58,6 +58,17 @@
  * Do not mix: once thread heaps are in use, every malloc and free of the process goes through a
  * ThreadHeap handle (bound or not). A GIL-mode Heap handle over the same buffer may still read:
  * debugmallocstats(), verifyHeap(), liveBlockCount() and isLiveBlock() understand every state.
+ *
+ * Wiring, for a runtime without a GIL (instead of wrapping a Heap in a heap lock):
+ *   - each JS thread makes ONE handle: ThreadHeap.create(mem, layout) in the creator,
+ *     ThreadHeap.attach(mem, layout) elsewhere (a ThreadHeap is a Heap), and gives it to the
+ *     object layer unwrapped; unbound, it is the locked shared allocator;
+ *   - when a Python thread starts in that JS thread: bind(slot) with its thread table slot;
+ *   - at the eval breaker's slow path (or every so many polls): poll(); around blocking waits,
+ *     qsbrOffline() / qsbrOnline() (optional: a blocked online thread only delays deferred frees);
+ *   - when the Python thread ends: abandon();
+ *   - after the threads are joined, before a leak check: adoptAbandoned() and collect(true) on a
+ *     bound handle settle everything (liveBlockCount() is exact without it).
  */
 
 import { GilsimError, MemoryError } from '../errors.ts';
