@@ -195,9 +195,7 @@ export class Collector implements CollectEnv {
       if (stw) this.stop(ts);
       try {
         this.s.syncIfGrown();
-        (globalThis as any).__gcValidate?.(this, 'before ' + generation);
         r = collectMain(this, generation);
-        (globalThis as any).__gcValidate?.(this, 'after ' + generation);
       } finally {
         if (stw) this.start(ts);
       }

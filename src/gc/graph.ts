@@ -86,8 +86,14 @@ export class GcGraph {
     this.i32 = s.i32;
   }
 
-  /** Take the object space's current views (call at the start of every pass). */
+  /**
+   * Take the object space's current views (at the start of every pass and ring operation). The
+   * buffer may have grown meanwhile (by this thread's finalizers, or by other threads while a
+   * finalizer released the GIL): a store through a view that does not reach an object would be
+   * silently dropped, so follow the growth first (one load when nothing grew).
+   */
   private views(): Int32Array {
+    this.s.syncIfGrown();
     this.i32 = this.s.i32;
     return this.i32;
   }

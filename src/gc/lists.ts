@@ -58,6 +58,8 @@ const W_PREV = 1;
 export const MIRRORS = { GC_HEAD_BYTES, W_NEXT, W_PREV };
 /** spin this many times before a bounded Atomics.wait on the list lock */
 const LOCK_SPINS = 64;
+/** [gc] words of a GC header (cover() makes sure all of them are in view) */
+const GC_HEAD_WORDS = GC_HEAD_BYTES >> 2;
 const LOCK_WAIT_MS = 1;
 
 export class GcLists {
@@ -289,6 +291,8 @@ export class GcLists {
   private trackLocked(o: number): void {
     this.lock();
     try {
+      this.cover(o - GC_HEAD_BYTES); // [gc] see cover()
+      this.cover(this.i32[this.wGen0 + W_PREV]!);
       this.listAppend(o - GC_HEAD_BYTES, this.wGen0 << 2);
     } finally {
       this.unlock();
@@ -298,9 +302,30 @@ export class GcLists {
   private untrackLocked(o: number): void {
     this.lock();
     try {
-      if (this.isTracked(o)) this.listRemove(o - GC_HEAD_BYTES);
+      const gc = o - GC_HEAD_BYTES;
+      this.cover(gc); // [gc] see cover()
+      if (this.isTracked(o)) {
+        this.cover(this.i32[(gc >> 2) + W_NEXT]!);
+        this.cover(this.i32[(gc >> 2) + W_PREV]!);
+        this.listRemove(gc);
+      }
     } finally {
       this.unlock();
+    }
+  }
+
+  /**
+   * [gc] Without a GIL another thread may have grown the buffer and linked one of ITS new objects
+   * into a ring since this thread last took its views. A store through a fixed-length view that
+   * does not reach that neighbour is silently dropped (typed arrays ignore out-of-range writes),
+   * which breaks the ring (found by test/gc/threads.test.ts: gen0's tail link lost, the list head
+   * later merged into generation 1). Under the list lock, widen the view first when a neighbour
+   * lies beyond it; the object space replaces it again at its next sync.
+   */
+  private cover(gc: number): void {
+    if ((gc >> 2) + GC_HEAD_WORDS > this.i32.length) {
+      const sab = this.i32.buffer as SharedArrayBuffer;
+      this.i32 = new Int32Array(sab, 0, sab.byteLength >> 2);
     }
   }
 }
