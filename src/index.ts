@@ -28,3 +28,5 @@ export { Cond } from './gil/cond.ts';
 export { Coordinator, type CoordinatorOptions, type ThreadSpec as CoordinatorThreadSpec } from './host/coordinator.ts';
 export { WorkerPool, type WorkerPoolOptions } from './host/pool.ts';
 export type { ThreadOutcome as WorkerThreadOutcome, ThreadErrorRecord, AttachMode } from './host/types.ts';
+export { Collector, GcModuleImpl, readGcStats, readLog, LOG_RECORDS, DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, DEBUG_LEAK, type GcStats, type GcGenerationStats, type CollectionRecord, type GcCallback, type CollectorOptions, type CollectResult } from './gc/index.ts';
+export { collectorGcModule, collectorOf } from './gc/install.ts';

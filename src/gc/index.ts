@@ -20,3 +20,4 @@ export {
   readLog,
   type CollectionRecord,
 } from './state.ts';
+export { collectorGcModule, collectorOf, type PyLike } from './install.ts';
