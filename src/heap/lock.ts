@@ -46,6 +46,8 @@ export class ArenaLock {
     private readonly i32: Int32Array,
     lockOffset: number,
     contendedOffset: number,
+    /** how long lock() tries before throwing DeadlockError */
+    private readonly deadlineMs = LOCK_DEADLINE_MS,
   ) {
     this.word = lockOffset >> 2;
     this.contendedWord = contendedOffset >> 2;
@@ -73,11 +75,11 @@ export class ArenaLock {
         return;
       }
     }
-    const deadline = performance.now() + LOCK_DEADLINE_MS;
+    const deadline = performance.now() + this.deadlineMs;
     while (Atomics.exchange(i32, w, CONTENDED) !== UNLOCKED) {
       Atomics.wait(i32, w, CONTENDED, WAIT_MS);
       if (performance.now() > deadline) {
-        throw new DeadlockError(`the heap's arena lock was not released within ${LOCK_DEADLINE_MS} ms`);
+        throw new DeadlockError(`the heap's arena lock was not released within ${this.deadlineMs} ms`);
       }
     }
     this.countContended();
