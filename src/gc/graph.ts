@@ -28,49 +28,47 @@
  * and the hot loops read Int32Array words directly: no per-object JS allocation.
  */
 
-import {
-  GC_COLLECTING,
-  GC_FINALIZED,
-  GC_FLAGS,
-  GC_HEAD_BYTES,
-  GC_NEXT,
-  GC_PREV,
-  GC_REFS,
-  GC_UNREACHABLE,
-  PTR,
-  VAR_HEAD_BYTES,
-  W_SIZE,
-  W_TYPE,
-} from '../objects/header.ts';
-import {
-  K_DICT,
-  K_LIST,
-  K_TUPLE,
-  K_TYPE,
-  K_WEAKREF,
-  T_FLAGS,
-  T_KIND,
-  TPFLAGS_HAS_FINALIZE,
-  TPFLAGS_HAVE_GC,
-  TPFLAGS_LEGACY_DEL,
-  TPFLAGS_WEAKREFABLE,
-} from '../objects/kinds.ts';
-import { L_ITEM } from '../objects/list.ts';
+import { GC_FINALIZED, GC_HEAD_BYTES } from '../objects/header.ts';
+import { K_TYPE, K_WEAKREF, TPFLAGS_HAS_FINALIZE, TPFLAGS_LEGACY_DEL, TPFLAGS_WEAKREFABLE } from '../objects/kinds.ts';
 import type { ObjectSpace } from '../objects/space.ts';
 import { maybeUntrackTuple, mayBeTracked } from '../objects/tuple.ts';
 import { weaklistOffset } from '../objects/weakref.ts';
 
-const W_NEXT = GC_NEXT >> 2;
-const W_PREV = GC_PREV >> 2;
-const W_REFS = GC_REFS >> 2;
-const W_FLAGS = GC_FLAGS >> 2;
-const W_OBJ = GC_HEAD_BYTES >> 2;
+/*
+ * Hot-path constants, repeated here as literals on purpose (as lists.ts does): V8 folds a
+ * module's own literal constants into the machine code but loads (and hole-checks) an imported
+ * binding, or a constant derived from one, at every use. test/gc/mirrors.test.ts checks every
+ * copy against its one definition (header.ts, kinds.ts, list.ts).
+ */
+/** GC header words: gc_next, gc_prev, gc_refs, gc_flags; the object starts W_OBJ words later */
+const W_NEXT = 0;
+const W_PREV = 1;
+const W_REFS = 2;
+const W_FLAGS = 3;
+const W_OBJ = 4;
+/** object header: ob_type's word, ob_size's word */
+const W_TYPE = 2;
+const W_SIZE = 4;
+/** type object: tp_flags and the kind, as byte offsets */
+const T_FLAGS = 20;
+const T_KIND = 16;
+const TPFLAGS_HAVE_GC = 16384;
+const K_TUPLE = 8;
+const K_LIST = 9;
+const K_DICT = 10;
+/** gc_flags bits */
+const GC_COLLECTING = 2;
+const GC_UNREACHABLE = 4;
 const NOT_COLLECTING = ~(GC_COLLECTING | GC_UNREACHABLE);
 /* The fast paths' view of the two commonest containers (list.ts and tuple.ts define them):
  * a list's item block pointer and a tuple's first item, as word deltas; items are PTR apart. */
-const W_LIST_ITEMS = L_ITEM >> 2;
-const W_TUPLE_ITEMS = VAR_HEAD_BYTES >> 2;
-const WORDS_PER_ITEM = PTR >> 2;
+const W_LIST_ITEMS = 6;
+const W_TUPLE_ITEMS = 6;
+const WORDS_PER_ITEM = 2;
+export const MIRRORS = {
+  W_NEXT, W_PREV, W_REFS, W_FLAGS, W_OBJ, W_TYPE, W_SIZE, T_FLAGS, T_KIND, TPFLAGS_HAVE_GC, K_TUPLE, K_LIST, K_DICT,
+  GC_COLLECTING, GC_UNREACHABLE, W_LIST_ITEMS, W_TUPLE_ITEMS, WORDS_PER_ITEM,
+};
 
 export class GcGraph {
   readonly s: ObjectSpace;
