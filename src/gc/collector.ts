@@ -10,8 +10,9 @@
  *   - 3.11 (and 2.7): the container allocation that pushes generation 0's count past threshold 0
  *     (enabled, threshold non-zero, no collection running) collects at once, synchronously, in
  *     the allocating thread (_PyObject_GC_Link -> gc_collect_generations).
- *   - 3.12+ (our 3.13 and 3.13t profiles): the allocation only sets GC_SCHEDULED in the thread's
- *     eval breaker (_Py_ScheduleGC); the collection runs at the thread's next poll.
+ *   - 3.12+ (our 3.13 and 3.13t profiles), and any run without a GIL: the allocation only sets
+ *     GC_SCHEDULED in the thread's eval breaker (_Py_ScheduleGC); the collection runs at the
+ *     thread's next poll, never inside the allocation.
  *   - gc_collect_generations picks the OLDEST generation whose count exceeds its threshold; a
  *     full collection is skipped while long_lived_pending < long_lived_total / 4 (CPython's test,
  *     written that way round), and the next younger generation is considered instead.
@@ -78,7 +79,9 @@ export class Collector implements CollectEnv {
     this.gcOff = s.layout.gcOff;
     this.graph = new GcGraph(s);
     this.sys = opts.sys ?? null;
-    this.scheduled = s.config.python === '3.13' || s.config.python === '3.13t';
+    // Without a GIL, always scheduled (as 3.13t): an allocating thread may be inside a
+    // per-object critical section that a thread the collection must stop is waiting for.
+    this.scheduled = s.config.python === '3.13' || s.config.python === '3.13t' || s.config.stopTheWorldGc;
     this.wCollecting = gcWord(this.gcOff, GC_COLLECTING_WORD);
   }
 
