@@ -21,9 +21,17 @@
  * code (finalizers, callbacks) it runs itself.
  */
 
-import { GC_GEN0_HEAD, GEN_HEAD_BYTES, NUM_GENERATIONS, type GcLists } from './lists.ts';
+import { GC_HEAD_BYTES } from '../objects/header.ts';
 import { deleteGarbage, finalizeGarbage, handleLegacyFinalizers, handleResurrected, handleWeakrefs, pythonRun } from './garbage.ts';
 import type { GcGraph } from './graph.ts';
+import {
+  GC_GEN0_HEAD,
+  GC_LONG_LIVED_PENDING,
+  GC_LONG_LIVED_TOTAL,
+  GEN_HEAD_BYTES,
+  NUM_GENERATIONS,
+  type GcLists,
+} from './lists.ts';
 import {
   DEBUG_COLLECTABLE,
   DEBUG_SAVEALL,
@@ -35,8 +43,6 @@ import {
   GC_UNREACHABLE_HEAD,
   GC_WRCB_HEAD,
 } from './state.ts';
-import { GC_LONG_LIVED_PENDING, GC_LONG_LIVED_TOTAL } from './lists.ts';
-import { GC_HEAD_BYTES } from '../objects/header.ts';
 
 export interface CollectResult {
   generation: number;
