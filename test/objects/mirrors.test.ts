@@ -7,6 +7,7 @@ import { MIRRORS as lists } from '../../src/gc/lists.ts';
 import * as header from '../../src/objects/header.ts';
 import * as kinds from '../../src/objects/kinds.ts';
 import { MIRRORS as atomic } from '../../src/objects/refcount/atomic.ts';
+import { MIRRORS as biased } from '../../src/objects/refcount/biased.ts';
 import { MIRRORS as plain } from '../../src/objects/refcount/plain.ts';
 import { MIRRORS as space } from '../../src/objects/space.ts';
 import { MIRRORS as typeobject } from '../../src/objects/typeobject.ts';
@@ -30,6 +31,7 @@ describe('hot-path constant copies', () => {
     ['gc/lists.ts', lists],
     ['refcount/plain.ts', plain],
     ['refcount/atomic.ts', atomic],
+    ['refcount/biased.ts', biased],
     ['objects/space.ts', space],
     ['objects/typeobject.ts', typeobject],
     ['runtime/py.ts', py],

@@ -48,4 +48,21 @@ export class AtomicRefcount implements RefcountStrategy {
   setCount(o: number, n: number): void {
     Atomics.store(this.i32, (o >> 2) + W_REFCNT, n);
   }
+
+  setOwner(_tid: number): void {}
+
+  /** Increment unless the count is zero (a compare-and-swap loop: never resurrect a dying object). */
+  tryIncref(o: number): boolean {
+    const i = (o >> 2) + W_REFCNT;
+    let rc = Atomics.load(this.i32, i);
+    for (;;) {
+      if (rc >= IMMORTAL_REFCNT) return true;
+      if (rc <= 0) return false;
+      const seen = Atomics.compareExchange(this.i32, i, rc, rc + 1);
+      if (seen === rc) return true;
+      rc = seen;
+    }
+  }
+
+  setMaybeWeakref(_o: number): void {}
 }

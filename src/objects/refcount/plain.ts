@@ -51,4 +51,18 @@ export class PlainRefcount implements RefcountStrategy {
   setCount(o: number, n: number): void {
     this.i32[(o >> 2) + W_REFCNT] = n;
   }
+
+  setOwner(_tid: number): void {}
+
+  /** One thread at a time (a GIL): a live object simply has a count above zero. */
+  tryIncref(o: number): boolean {
+    const i = (o >> 2) + W_REFCNT;
+    const rc = this.i32[i]!;
+    if (rc >= IMMORTAL_REFCNT) return true;
+    if (rc <= 0) return false;
+    this.i32[i] = rc + 1;
+    return true;
+  }
+
+  setMaybeWeakref(_o: number): void {}
 }
