@@ -6,6 +6,7 @@
  * thread caches name -> handle in a JS Map. Interned strings are immortal, as in CPython 3.12.
  */
 
+import { obLock, obUnlock } from './critical.ts';
 import { dictGetItem, dictSetItem } from './dict.ts';
 import { IMMORTAL_REFCNT } from './header.ts';
 import type { ObjectSpace } from './space.ts';
@@ -21,17 +22,26 @@ export function intern(s: ObjectSpace, name: string): number {
 function internSlow(s: ObjectSpace, name: string): number {
   const d = s.i32[(s.layout.runtimeOff + RS_INTERNED) >> 2]!;
   const tmp = newStr(s, name);
-  const found = dictGetItem(s, d, tmp);
+  // free-threaded: the interned dict is shared by every thread, changed under its lock
+  if (s.ft) obLock(s.i32, d);
+  let found: number;
+  try {
+    found = dictGetItem(s, d, tmp);
+    if (found === 0) {
+      if (tmp !== s.st.emptyStr) {
+        s.rc.setCount(tmp, IMMORTAL_REFCNT);
+        strMarkInterned(s, tmp);
+      }
+      dictSetItem(s, d, tmp, tmp);
+    }
+  } finally {
+    if (s.ft) obUnlock(s.i32, d);
+  }
   if (found !== 0) {
     s.decref(tmp);
     s.internCache.set(name, found);
     return found;
   }
-  if (tmp !== s.st.emptyStr) {
-    s.rc.setCount(tmp, IMMORTAL_REFCNT);
-    strMarkInterned(s, tmp);
-  }
-  dictSetItem(s, d, tmp, tmp);
   s.internCache.set(name, tmp);
   return tmp;
 }

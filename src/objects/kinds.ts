@@ -83,6 +83,9 @@ export const T_WEAKLIST = OBJECT_HEAD_BYTES + 36;
 export const T_CLASSID = OBJECT_HEAD_BYTES + 40;
 /** offset inside an instance of its weakref list head, 0 = not weakrefable */
 export const T_WEAKLISTOFFSET = OBJECT_HEAD_BYTES + 44;
+/** heap types: ident (objects/brc.ts) of the thread whose hook table holds the class's `del`
+ *  (a dying instance's `del` is routed there when the dying thread does not know it) */
+export const T_HOOK_OWNER = OBJECT_HEAD_BYTES + 48;
 /** the static types' size in the RUNTIME STATE region */
 export const STATIC_TYPE_BYTES = 128;
 /** CPython 3.11's sizeof(PyHeapTypeObject) on 64-bit: type.__sizeof__(cls) == 904 */

@@ -8,9 +8,16 @@
  * the new capacity is (newsize + newsize / 8 + 6) & ~3, or (newsize + 3) & ~3 when the jump is
  * large; so appends give capacities 4, 8, 16, 24, 32, 40, 52, ... A list built from n items at
  * once gets (n + 1) & ~1 slots (list_preallocate_exact), as `list(t)` in 3.11.
+ *
+ * Free-threaded reads (listGetItemRef, CPython 3.13t's list_get_item_ref): an item is read
+ * without the list's lock, the lock word used as a sequence lock (critical.ts): note the version,
+ * read size, item block and item, check the version again; only then take the reference with
+ * tryIncref, which refuses an item that died meanwhile (its memory is still the dead object: frees
+ * go through QSBR). Any doubt, and the read is redone under the lock.
  */
 
 import { IndexError } from '../errors.ts';
+import { obLock, obUnlock, obVersion, OB_LOCKED } from './critical.ts';
 import { PTR, VAR_HEAD_BYTES, W_SIZE } from './header.ts';
 import { K_LIST } from './kinds.ts';
 import type { ObjectSpace, Visit } from './space.ts';
@@ -115,6 +122,41 @@ export function listPop(s: ObjectSpace, o: number, i: number): number {
   for (let k = j; k < n - 1; k++) s.i32[base + k * WPI] = s.i32[base + (k + 1) * WPI]!;
   listResize(s, o, n - 1);
   return item;
+}
+
+/** listGetItemRef could not trust its lock-free read: redo it under the lock. */
+export const LIST_READ_RETRY = -1;
+
+/**
+ * list[i] (a Python index: negative counts from the end) as a new reference, without the list's
+ * lock; LIST_READ_RETRY when the read cannot be trusted (a writer ran, the index is out of range,
+ * the item is dying): the caller then reads under the lock (listGetItemLocked), which also raises
+ * the IndexError.
+ */
+export function listGetItemRef(s: ObjectSpace, o: number, i: number): number {
+  const i32 = s.i32;
+  const v = obVersion(i32, o);
+  if ((v & OB_LOCKED) !== 0) return LIST_READ_RETRY;
+  const w = o >> 2;
+  const n = i32[w + W_SIZE]!;
+  const j = i < 0 ? i + n : i;
+  if (!(j >= 0 && j < n)) return LIST_READ_RETRY;
+  const item = i32[(i32[w + W_ITEM]! >> 2) + j * WPI];
+  if (obVersion(i32, o) !== v || !(item! > 0)) return LIST_READ_RETRY;
+  return s.rc.tryIncref(item!) ? item! : LIST_READ_RETRY;
+}
+
+/** list[i] under the list's lock (the fallback of listGetItemRef): a new reference. */
+export function listGetItemLocked(s: ObjectSpace, o: number, i: number): number {
+  obLock(s.i32, o);
+  try {
+    const j = listIndex(s, o, i, 'list');
+    const item = s.i32[itemWord(s, o, j)]!;
+    s.incref(item);
+    return item;
+  } finally {
+    obUnlock(s.i32, o);
+  }
 }
 
 export function listSetItem(s: ObjectSpace, o: number, i: number, item: number): void {

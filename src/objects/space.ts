@@ -37,6 +37,18 @@
  *                        o + NATIVE_PAYLOAD; incref/decref/xdecref; check(o)
  *   everyone             allocObject / allocGC (+ gcl.track) / freeObject / freeGC,
  *                        mallocRaw / reallocRaw / freeRaw, sync() after the buffer grew
+ *   the runtime          bindThread(slot) / unbindThread() when a Python thread starts and ends
+ *                        on this JS thread (its ident, the biased owner id, its queues: brc.ts),
+ *                        handleRequests(bits) at an eval-breaker poll (merge queued refcounts,
+ *                        run pending calls: pending.ts), notifyThread (set by the runtime: puts a
+ *                        request in another thread's eval breaker), deferDeallocs/endDeferral
+ *                        around critical sections (critical.ts)
+ *
+ * Free-threaded mode (config.gil 'none'): memory of dead objects goes back through the thread
+ * heap's QSBR deferred free (heap/qsbr.ts) while a thread heap is bound, so a block another
+ * thread may still be reading (it found the object in a list an instant before it died) is not
+ * reused before every thread passed a quiescent point; a reader's tryIncref then fails on the
+ * dead header (count 0) instead of resurrecting a stranger.
  */
 
 import { GilsimError, MemoryError, PyReferenceError, PyTypeError } from '../errors.ts';
@@ -47,20 +59,23 @@ import type { RuntimeConfig } from '../runtime/config.ts';
 import { bytesDealloc, bytesSizeof } from './bytes.ts';
 import { dictClear, dictDealloc, dictSizeof, dictTraverse } from './dict.ts';
 import { floatSizeof } from './float.ts';
-import { GC_FINALIZED, GC_FLAGS, GC_NEXT, IMMORTAL_REFCNT, OBJECT_HEAD_BYTES } from './header.ts';
+import { GC_FINALIZED, GC_FLAGS, GC_NEXT, IMMORTAL_REFCNT, OBJECT_HEAD_BYTES, SHARED_SHIFT } from './header.ts';
 import { intSizeof } from './int.ts';
 import {
   BUILTIN_NAMES,
   STATIC_TYPE_BYTES,
   T_BASICSIZE,
   T_CLASSID,
+  T_HOOK_OWNER,
   TPFLAGS_HAS_FINALIZE,
   TPFLAGS_HEAPTYPE,
   TPFLAGS_LEGACY_DEL,
 } from './kinds.ts';
 import { listClear, listDealloc, listSizeof, listTraverse } from './list.ts';
 import { nativeClear, nativeDealloc, nativeSizeof, nativeTraverse, nativeTypeName } from './native.ts';
-import { makeRefcount, type RefcountStrategy } from './refcount/index.ts';
+import { closeThreadRecord, MERGE_REFCOUNTS, mergeQueued, openThreadRecord, PENDING_CALLS, queueToOwner } from './brc.ts';
+import { CALL_DEL, CALL_WEAKREF, callName, OWNER_EXITED, pushCall, runPendingCalls } from './pending.ts';
+import { BiasedRefcount, makeRefcount, type RefcountStrategy } from './refcount/index.ts';
 import { setClear, setDealloc, setSizeof, setTraverse } from './set.ts';
 import { staticsAt, type Statics } from './statics.ts';
 import { strSizeof } from './str.ts';
@@ -76,7 +91,7 @@ import {
   typeSizeof,
   typeTraverse,
 } from './typeobject.ts';
-import { clearWeakrefs, weakrefClear, weakrefDealloc, weakrefSizeof, weakrefTraverse } from './weakref.ts';
+import { clearWeakrefs, runWeakrefCallbackHere, weakrefClear, weakrefDealloc, weakrefSizeof, weakrefTraverse } from './weakref.ts';
 
 /*
  * Hot-path constants, repeated here as literals on purpose: V8 folds a module's own literal
@@ -124,6 +139,8 @@ export interface ObjectHeap {
   realloc(p: number, n: number): number;
   isLiveBlock(p: number): boolean;
   forEachLiveBlock(cb: (p: number, usableSize: number) => void): void;
+  /** QSBR (thread heaps only): free p once every thread passed a quiescent point */
+  freeDeferred?(p: number): void;
 }
 
 /** A visitor for traverse: called once per referenced object (CPython's visitproc). */
@@ -156,7 +173,19 @@ export class ObjectSpace {
   readonly wGen0: number;
   readonly wCount0: number;
   readonly wThreshold0: number;
-  readonly tid: number;
+  /** the strategy's owner id (ob_tid of new objects): the thread's ident under biased, else 0 */
+  tid: number;
+  /** the Python thread running on this JS thread: its ident (brc.ts) and slot; 0 / -1 when none */
+  ident = 0;
+  slot = -1;
+  /** offset of the thread records block (brc.ts) */
+  records = 0;
+  /** threads run without a GIL (config.gil 'none'): critical sections, deferred frees */
+  readonly ft: boolean;
+  /** free dead objects' memory through QSBR (ft, with a bound thread heap) */
+  deferFrees = false;
+  /** Put request `what` (MERGE_REFCOUNTS, PENDING_CALLS) in slot's eval breaker (the runtime sets it). */
+  notifyThread: (slot: number, what: number) => void = () => {};
   /** the heap's slot count word (S_NSLOTS): when it moves, the buffer has grown */
   private readonly nslotsWord: number;
   private knownSlots = -1;
@@ -212,6 +241,11 @@ export class ObjectSpace {
     this.u16 = new Uint16Array(0);
     this.i16 = new Int16Array(0);
     this.rc = makeRefcount(config.refcount, this.i32);
+    if (this.rc instanceof BiasedRefcount) {
+      const rc = this.rc;
+      rc.brc = { queue: (o, owner) => queueToOwner(this, rc, o, owner) };
+    }
+    this.ft = config.gil === 'none';
     this.gcl = new GcLists(this.i32, layout.gcOff, locking);
     this.wGen0 = this.gcl.wGen0;
     this.wCount0 = this.gcl.wCount0;
@@ -367,14 +401,16 @@ export class ObjectSpace {
   /** Return a dead non-container's memory. The header is marked dead first. */
   freeObject(o: number): void {
     this.markDead(o);
-    this.heap.free(o);
+    if (this.deferFrees) this.heap.freeDeferred!(o);
+    else this.heap.free(o);
   }
 
   /** Return a dead container's memory (already untracked). */
   freeGC(o: number): void {
     this.markDead(o);
     this.gcl.countFree();
-    this.heap.free(o - GC_HEAD_BYTES);
+    if (this.deferFrees) this.heap.freeDeferred!(o - GC_HEAD_BYTES);
+    else this.heap.free(o - GC_HEAD_BYTES);
   }
 
   private markDead(o: number): void {
@@ -407,6 +443,75 @@ export class ObjectSpace {
     return this.rc.count(o);
   }
 
+  /* ---- the Python thread on this JS thread (brc.ts, pending.ts) ---- */
+
+  /**
+   * A Python thread starts on this JS thread in `slot`: a fresh ident (the owner id of the
+   * objects it makes under biased refcounting), its queues open. `deferFrees`: free through
+   * the bound thread heap's QSBR.
+   */
+  bindThread(slot: number, deferFrees: boolean): number {
+    if (this.ident !== 0) this.unbindThread();
+    this.slot = slot;
+    this.ident = this.records !== 0 ? openThreadRecord(this, slot) : slot + 1;
+    this.rc.setOwner(this.ident);
+    this.tid = this.rc.tid;
+    this.deferFrees = deferFrees && this.heap.freeDeferred !== undefined;
+    return this.ident;
+  }
+
+  /** The thread ends: run what is pending for it, merge its queue, give up ownership. */
+  unbindThread(): void {
+    if (this.ident === 0) return;
+    if (this.records !== 0) closeThreadRecord(this, this.slot);
+    this.rc.setOwner(0);
+    this.tid = this.rc.tid;
+    this.ident = 0;
+    this.slot = -1;
+    this.deferFrees = false;
+  }
+
+  /** Requests from other threads seen at an eval-breaker poll (MERGE_REFCOUNTS | PENDING_CALLS). */
+  handleRequests(what: number): void {
+    if (this.ident === 0) return;
+    if ((what & MERGE_REFCOUNTS) !== 0) mergeQueued(this, this.slot);
+    if ((what & PENDING_CALLS) !== 0) runPendingCalls(this, this.slot);
+  }
+
+  /* ---- critical sections (critical.ts): no dealloc while a container lock is held ---- */
+
+  /** Are deallocations deferred now (a dealloc loop or a critical section runs)? */
+  get deferring(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * From now on, objects whose count reaches zero wait (the trashcan list) instead of being
+   * deallocated at once. Returns true when this call started the deferral (then the caller ends
+   * it with endDeferral); false when a dealloc loop or an outer section already defers.
+   */
+  deferDeallocs(): boolean {
+    if (this.draining) return false;
+    this.draining = true;
+    return true;
+  }
+
+  /** End the deferral: deallocate what waited (finalizers may run: no lock is held any more). */
+  endDeferral(): void {
+    if (this.pending.length === 0) {
+      this.draining = false;
+      return;
+    }
+    try {
+      this.drainPending();
+    } catch (e) {
+      this.pending.length = 0;
+      throw e;
+    } finally {
+      this.draining = false;
+    }
+  }
+
   /* ---- handles ---- */
 
   /**
@@ -420,8 +525,19 @@ export class ObjectSpace {
     const w = o >> 2;
     const t = this.i32[w + W_TYPE]!;
     if (!(t > 0) || this.i32[(t >> 2) + W_TYPE] !== this.typeType || !(this.i32[w + W_REFCNT]! > 0)) {
-      this.badHandle(o);
+      if (!this.liveByShared(o)) this.badHandle(o);
     }
+  }
+
+  /**
+   * biased: an object whose owner gave it up (MERGED) or whose references are all held by
+   * other threads has ob_ref_local 0: it is live when local + shared > 0.
+   */
+  private liveByShared(o: number): boolean {
+    const w = o >> 2;
+    const t = this.i32[w + W_TYPE]!;
+    if (!(t > 0) || this.i32[(t >> 2) + W_TYPE] !== this.typeType) return false;
+    return this.i32[w + W_REFCNT]! + (Atomics.load(this.i32, w + W_REF_SHARED) >> SHARED_SHIFT) > 0;
   }
 
   /** A full check, also asking the heap: for verifiers and error messages. */
@@ -432,7 +548,8 @@ export class ObjectSpace {
     if (o >= this.viewBytes) return false;
     const w = o >> 2;
     const t = this.i32[w + W_TYPE]!;
-    if (!(t > 0) || this.i32[(t >> 2) + W_TYPE] !== this.typeType || !(this.i32[w + W_REFCNT]! > 0)) return false;
+    if (!(t > 0) || this.i32[(t >> 2) + W_TYPE] !== this.typeType) return false;
+    if (!(this.i32[w + W_REFCNT]! > 0) && !this.liveByShared(o)) return false;
     const gc = (this.i32[(t + T_FLAGS) >> 2]! & TPFLAGS_HAVE_GC) !== 0;
     return this.heap.isLiveBlock(gc ? o - GC_HEAD_BYTES : o);
   }
@@ -625,18 +742,44 @@ export class ObjectSpace {
     if ((this.typeFlags(t) & TPFLAGS_HAS_FINALIZE) === 0) return;
     const fw = (o - GC_HEAD_BYTES + GC_FLAGS) >> 2;
     if ((this.i32[fw]! & GC_FINALIZED) !== 0) return;
-    this.i32[fw] = this.i32[fw]! | GC_FINALIZED;
+    Atomics.or(this.i32, fw, GC_FINALIZED); // atomic: the word also holds the object's lock
     this.runDel(o, t);
   }
 
-  private runDel(o: number, t: number): void {
+  /**
+   * Run o's `del` here if this thread knows it, else route it to the thread that does (which
+   * then holds a reference to o until it ran it). Returns true when routed.
+   */
+  private runDel(o: number, t: number): boolean {
     const hooks = this.classHooks.get(this.i32[(t + T_CLASSID) >> 2]!);
-    if (hooks?.del === undefined) return;
+    if (hooks?.del !== undefined) {
+      this.callDel(hooks.del, o);
+      return false;
+    }
+    const owner = this.i32[(t + T_HOOK_OWNER) >> 2]!;
+    if (owner !== this.ident && pushCall(this, owner, CALL_DEL, o)) return true;
+    this.unraisable(new GilsimError(OWNER_EXITED), callName(this, CALL_DEL, o));
+    return false;
+  }
+
+  private callDel(del: NonNullable<ClassHooks['del']>, o: number): void {
     try {
-      hooks.del(this.py, o);
+      del(this.py, o);
     } catch (err) {
       this.unraisable(err, `${this.typeName(o)}.__del__`);
     }
+  }
+
+  /** A routed CALL_DEL arrived (pending.ts): this thread registered the class's `del`. */
+  runDelHere(o: number): void {
+    const hooks = this.classHooks.get(this.classId(this.typeOf(o)));
+    if (hooks?.del !== undefined) this.callDel(hooks.del, o);
+    else this.unraisable(new GilsimError('the finalizer is unknown on the thread that registered it'), callName(this, CALL_DEL, o));
+  }
+
+  /** A routed CALL_WEAKREF arrived: run the callback of weakref r from this thread's table. */
+  runWeakrefCallbackHere(r: number): void {
+    runWeakrefCallbackHere(this, r);
   }
 
   /**
@@ -650,18 +793,26 @@ export class ObjectSpace {
     return this.afterRevival(o);
   }
 
-  /** A legacy tp_del at dealloc: runs every time, may resurrect. */
+  /**
+   * A legacy tp_del at dealloc: runs every time, may resurrect. A call routed to another thread
+   * (pending.ts) holds a reference; when that reference drops the dealloc comes back here, and
+   * the FINALIZED mark left at routing time says the call already happened.
+   */
   legacyDelFromDealloc(o: number): boolean {
+    const fw = (o - GC_HEAD_BYTES + GC_FLAGS) >> 2;
+    if ((this.i32[fw]! & GC_FINALIZED) !== 0) {
+      Atomics.and(this.i32, fw, ~GC_FINALIZED);
+      return false;
+    }
     this.rc.setCount(o, 1);
     this.gcl.track(o);
-    this.runDel(o, this.typeOf(o));
+    if (this.runDel(o, this.typeOf(o))) Atomics.or(this.i32, fw, GC_FINALIZED);
     return this.afterRevival(o);
   }
 
+  /** Drop the revival's reference: still referenced means resurrected (the dealloc stops). */
   private afterRevival(o: number): boolean {
-    const n = this.rc.count(o) - 1;
-    this.rc.setCount(o, n);
-    if (n > 0) return true;
+    if (!this.rc.decref(o)) return true;
     this.gcl.untrack(o);
     return false;
   }

@@ -14,6 +14,8 @@
  *                        +12 RS_NEXT_CLASSID next heap class id (hooks tables are per thread)
  *                        +16 RS_NNATIVE      native types defined so far
  *                        +20 RS_NEXT_WEAKCB  next weakref callback id
+ *                        +24 RS_THREAD_RECORDS  the thread records block (brc.ts): who runs in
+ *                                            each slot, its refcount queue and pending calls
  *   runtimeOff + 64    lines 1..3: reserved for src/runtime's run state (abort flag, error
  *                        record); the object space never writes there
  *   runtimeOff + 256   static objects, each 16-byte aligned, in this order:
@@ -35,13 +37,14 @@ export const RS_INTERNED = 8;
 export const RS_NEXT_CLASSID = 12;
 export const RS_NNATIVE = 16;
 export const RS_NEXT_WEAKCB = 20;
+export const RS_THREAD_RECORDS = 24;
 /** bytes 64..255 of the region belong to src/runtime (run state) */
 export const RS_RUN_STATE = 64;
 export const RS_RUN_STATE_BYTES = 192;
 export const RS_STATICS = 256;
 
 export const OBJS_MAGIC = 0x4f424a53; // 'OBJS'
-export const OBJS_VERSION = 1;
+export const OBJS_VERSION = 2;
 
 export const SMALL_INT_MIN = -5;
 export const SMALL_INT_MAX = 256;

@@ -7,6 +7,7 @@
  * interned-strings dict. `checkObjectSpace` is what Runtime.attach runs in a worker.
  */
 
+import { initThreadRecords, threadRecordsAt } from './brc.ts';
 import { GilsimError } from '../errors.ts';
 import { writeEmptyBytes } from './bytes.ts';
 import { newDict, writeEmptyKeys } from './dict.ts';
@@ -113,6 +114,8 @@ export function initObjectSpace(s: ObjectSpace): void {
   s.rc.setCount(interned, IMMORTAL_REFCNT);
   s.gcl.countFree(); // a runtime structure, not a Python allocation the collector should count
   i32[(rs + RS_INTERNED) >> 2] = interned;
+  initThreadRecords(s);
+  s.records = threadRecordsAt(s);
   i32[(rs + RS_VERSION) >> 2] = OBJS_VERSION;
   Atomics.store(i32, (rs + RS_MAGIC) >> 2, OBJS_MAGIC);
 }
@@ -126,5 +129,6 @@ export function checkObjectSpace(s: ObjectSpace): void {
   if (s.i32[(rs + RS_VERSION) >> 2] !== OBJS_VERSION) {
     throw new GilsimError(`object space version ${s.i32[(rs + RS_VERSION) >> 2]}, this code expects ${OBJS_VERSION}`);
   }
+  s.records = threadRecordsAt(s);
 }
 

@@ -21,7 +21,8 @@
  * Finalizers: `del` is PEP 442's __del__ (tp_finalize): it runs once, before the memory is freed,
  * and may resurrect the object. With `legacyDel` it is a legacy tp_del instead (it runs at
  * every dealloc and a garbage cycle holding one is uncollectable). The functions live in the
- * creating thread's hook table, found through the class id.
+ * creating thread's hook table, found through the class id; an instance dying on another thread
+ * has its `del` routed to the creating thread (T_HOOK_OWNER, pending.ts).
  */
 
 import { AttributeError, PyTypeError, ValueError } from '../errors.ts';
@@ -50,6 +51,7 @@ import {
   dictForEach as dictForEachImport,
   entryKeyOf,
 } from './dict.ts';
+import { obLock, obUnlock } from './critical.ts';
 import { PTR } from './header.ts';
 import {
   HEAP_TYPE_BYTES,
@@ -58,6 +60,7 @@ import {
   T_CACHED_KEYS,
   T_CLASSID,
   T_DICT,
+  T_HOOK_OWNER,
   T_ITEMSIZE,
   T_KIND,
   T_NAME,
@@ -173,7 +176,10 @@ export function newClass(s: ObjectSpace, name: string, opts: ClassOptions, inter
   } else {
     i32[(t + T_CACHED_KEYS) >> 2] = newSharedKeys(s);
   }
-  if (opts.del !== undefined) s.classHooks.set(classId, { del: opts.del });
+  if (opts.del !== undefined) {
+    s.classHooks.set(classId, { del: opts.del });
+    s.i32[(t + T_HOOK_OWNER) >> 2] = s.ident;
+  }
   s.gcl.track(t);
   return t;
 }
@@ -253,12 +259,22 @@ function newDictInstance(s: ObjectSpace, t: number, size: number): number {
   return o;
 }
 
-/** 3.11's init_inline_values: each new instance lowers the shared keys' usable by one. */
+/**
+ * 3.11's init_inline_values: each new instance lowers the shared keys' usable by one.
+ * Free-threaded: the shared keys are the class's, changed under its lock (critical.ts).
+ */
 function initInlineValues(s: ObjectSpace, t: number): number {
-  const keys = s.i32[(t + T_CACHED_KEYS) >> 2]!;
-  const usable = dkUsable(s, keys);
-  if (usable > 1) s.i32[(keys + DK_USABLE) >> 2] = usable - 1;
-  return newValues(s, dkNentries(s, keys) + dkUsable(s, keys));
+  if (s.ft) obLock(s.i32, t);
+  let cap: number;
+  try {
+    const keys = s.i32[(t + T_CACHED_KEYS) >> 2]!;
+    const usable = dkUsable(s, keys);
+    if (usable > 1) s.i32[(keys + DK_USABLE) >> 2] = usable - 1;
+    cap = dkNentries(s, keys) + dkUsable(s, keys);
+  } finally {
+    if (s.ft) obUnlock(s.i32, t);
+  }
+  return newValues(s, cap);
 }
 
 function hasDictShape(s: ObjectSpace, t: number): boolean {

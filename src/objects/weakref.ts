@@ -13,13 +13,22 @@
  * When the referent dies, every weakref is cleared (wr_object = None) and unlinked; then each
  * still-alive weakref that has a callback gets it called, exactly once, with the weakref. The
  * callback is a JS function kept in the creating thread's table (space.weakCallbacks), keyed by
- * the weakref's offset; wr_callback is 1 while it is pending. Weakrefs are tracked containers.
+ * the weakref's offset; wr_callback is non-zero while it is pending: the ident of that thread
+ * (brc.ts), so that a referent dying on another thread has the call routed there (pending.ts).
+ * Weakrefs are tracked containers.
+ *
+ * Free-threaded: each referent's list is changed under one of WEAKREF_LOCKS striped locks
+ * (CPython's WEAKREF_LIST_LOCK); ref() takes its reference with tryIncref, so a referent dying on
+ * another thread reads as None.
  */
 
-import { PyTypeError } from '../errors.ts';
+import { GilsimError, PyTypeError } from '../errors.ts';
+import { WEAKREF_LOCKS, weakrefLockWord } from './brc.ts';
+import { lockAt, unlockAt } from './critical.ts';
 import { OBJECT_HEAD_BYTES } from './header.ts';
 import { K_INSTANCE, K_SET, K_TYPE, K_WEAKREF, T_WEAKLIST, T_WEAKLISTOFFSET } from './kinds.ts';
 import { SO_WEAKREFLIST } from './set.ts';
+import { CALL_WEAKREF, callName, OWNER_EXITED, pushCall } from './pending.ts';
 import type { ObjectSpace, Visit } from './space.ts';
 
 export const WR_OBJECT = OBJECT_HEAD_BYTES;
@@ -55,43 +64,91 @@ export function weaklistOffset(s: ObjectSpace, o: number): number {
 export function newWeakref(s: ObjectSpace, o: number, callback?: WeakCallback): number {
   const off = weaklistOffset(s, o);
   if (off === 0) throw new PyTypeError(`cannot create weak reference to '${s.typeName(o)}' object`);
-  const headWord = f(o, off);
-  const head = s.i32[headWord]!;
+  if (s.ft) return newWeakrefLocked(s, o, off, callback);
+  const head = s.i32[f(o, off)]!;
   const basic = head !== 0 && s.i32[f(head, WR_CALLBACK)] === 0 ? head : 0;
   if (callback === undefined && basic !== 0) {
     s.incref(basic);
     return basic;
   }
+  const r = allocWeakref(s, o, callback);
+  linkWeakref(s, o, off, r, callback !== undefined);
+  s.gcl.track(r);
+  return r;
+}
+
+/**
+ * Free-threaded: the weakref list of o is changed under its striped lock (weakrefLock), and o is
+ * marked as maybe weakly referenced (biased refcounting: a deref from another thread may then
+ * try-incref it through the shared count). The new ref is allocated before the lock is taken (an
+ * allocation may start a collection, which must never happen while a lock is held).
+ */
+function newWeakrefLocked(s: ObjectSpace, o: number, off: number, callback: WeakCallback | undefined): number {
+  s.rc.setMaybeWeakref(o);
+  const r = allocWeakref(s, o, callback);
+  const lw = weakrefLock(s, o);
+  let basic = 0;
+  lockAt(s.i32, lw);
+  try {
+    const head = s.i32[f(o, off)]!;
+    // a basic ref being deallocated (count 0, not unlinked yet) cannot be handed out
+    if (callback === undefined && head !== 0 && s.i32[f(head, WR_CALLBACK)] === 0 && s.rc.tryIncref(head)) basic = head;
+    else linkWeakref(s, o, off, r, callback !== undefined);
+  } finally {
+    unlockAt(s.i32, lw);
+  }
+  if (basic !== 0) {
+    s.freeGC(r);
+    return basic;
+  }
+  s.gcl.track(r);
+  return r;
+}
+
+function allocWeakref(s: ObjectSpace, o: number, callback: WeakCallback | undefined): number {
   const r = s.allocGC(WEAKREF_BYTES, s.staticType(K_WEAKREF));
   s.u8.fill(0, r + WR_OBJECT, r + WEAKREF_BYTES);
   s.i32[f(r, WR_OBJECT)] = o;
   s.i32[f(r, WR_HASH)] = -1;
   if (callback !== undefined) {
-    s.i32[f(r, WR_CALLBACK)] = 1;
+    // the pending mark is the ident of the thread whose table holds the callback (1: no ident)
+    s.i32[f(r, WR_CALLBACK)] = s.ident !== 0 ? s.ident : 1;
     s.weakCallbacks.set(r, callback);
   }
-  if (callback === undefined || basic === 0) {
-    // at the head (a basic ref must be first; a callback ref goes first when there is no basic one)
+  return r;
+}
+
+/** Put r in o's list: a basic ref first; a callback ref after the basic one, if there is one. */
+function linkWeakref(s: ObjectSpace, o: number, off: number, r: number, withCallback: boolean): void {
+  const headWord = f(o, off);
+  const head = s.i32[headWord]!;
+  const basic = head !== 0 && s.i32[f(head, WR_CALLBACK)] === 0 ? head : 0;
+  if (!withCallback || basic === 0) {
     s.i32[f(r, WR_NEXT)] = head;
     if (head !== 0) s.i32[f(head, WR_PREV)] = r;
     s.i32[headWord] = r;
   } else {
-    // after the basic ref
     const next = s.i32[f(basic, WR_NEXT)]!;
     s.i32[f(r, WR_PREV)] = basic;
     s.i32[f(r, WR_NEXT)] = next;
     if (next !== 0) s.i32[f(next, WR_PREV)] = r;
     s.i32[f(basic, WR_NEXT)] = r;
   }
-  s.gcl.track(r);
-  return r;
 }
 
-/** ref(): a new reference to the referent, or None when it is dead or dying. */
+/** The striped lock of o's weakref list (CPython's WEAKREF_LIST_LOCK). */
+export function weakrefLock(s: ObjectSpace, o: number): number {
+  return weakrefLockWord(s, (o >>> 4) % WEAKREF_LOCKS);
+}
+
+/**
+ * ref(): a new reference to the referent, or None when it is dead or dying. tryIncref refuses a
+ * dying referent (another thread may be deallocating it right now; its memory is not reused
+ * before this thread's next quiescent point, so reading its header is safe).
+ */
 export function weakrefDeref(s: ObjectSpace, r: number): number {
-  const o = s.i32[f(r, WR_OBJECT)]!;
-  if (o === s.None || !(s.refcount(o) > 0)) return s.None;
-  s.incref(o);
+  const o = Atomics.load(s.i32, f(r, WR_OBJECT));
+  if (o === s.None || !s.rc.tryIncref(o)) return s.None;
   return o;
 }
 
@@ -108,6 +165,11 @@ export function weakrefsOf(s: ObjectSpace, o: number): number[] {
 export function clearWeakref(s: ObjectSpace, r: number): void {
   const o = s.i32[f(r, WR_OBJECT)]!;
   if (o === s.None) return;
+  if (s.ft) return clearWeakrefLocked(s, r, o);
+  unlinkWeakref(s, r, o);
+}
+
+function unlinkWeakref(s: ObjectSpace, r: number, o: number): void {
   const prev = s.i32[f(r, WR_PREV)]!;
   const next = s.i32[f(r, WR_NEXT)]!;
   if (prev !== 0) s.i32[f(prev, WR_NEXT)] = next;
@@ -115,7 +177,18 @@ export function clearWeakref(s: ObjectSpace, r: number): void {
   if (next !== 0) s.i32[f(next, WR_PREV)] = prev;
   s.i32[f(r, WR_PREV)] = 0;
   s.i32[f(r, WR_NEXT)] = 0;
-  s.i32[f(r, WR_OBJECT)] = s.None;
+  Atomics.store(s.i32, f(r, WR_OBJECT), s.None);
+}
+
+/** Free-threaded: under the referent's stripe lock, if r still points at it. */
+function clearWeakrefLocked(s: ObjectSpace, r: number, o: number): void {
+  const lw = weakrefLock(s, o);
+  lockAt(s.i32, lw);
+  try {
+    if (s.i32[f(r, WR_OBJECT)] === o) unlinkWeakref(s, r, o);
+  } finally {
+    unlockAt(s.i32, lw);
+  }
 }
 
 /** Take r's pending callback (so it can run only once). */
@@ -127,9 +200,27 @@ export function takeWeakrefCallback(s: ObjectSpace, r: number): WeakCallback | u
   return cb;
 }
 
-/** Run r's callback if it still has one (the caller holds a reference to r). */
+/**
+ * Run r's callback if it still has one (the caller holds a reference to r). When this thread's
+ * table does not have it, the call goes to the thread that registered it (pending.ts); if that
+ * thread has exited, the unraisable hook says so.
+ */
 export function runWeakrefCallback(s: ObjectSpace, r: number): void {
-  const cb = takeWeakrefCallback(s, r);
+  const owner = s.i32[f(r, WR_CALLBACK)]!;
+  if (owner === 0) return;
+  if (!s.weakCallbacks.has(r) && owner !== s.ident) {
+    s.i32[f(r, WR_CALLBACK)] = 0;
+    if (!pushCall(s, owner, CALL_WEAKREF, r)) s.unraisable(new GilsimError(OWNER_EXITED), callName(s, CALL_WEAKREF, r));
+    return;
+  }
+  runWeakrefCallbackHere(s, r);
+}
+
+/** Run r's callback from this thread's table (a routed call lands here too). */
+export function runWeakrefCallbackHere(s: ObjectSpace, r: number): void {
+  s.i32[f(r, WR_CALLBACK)] = 0;
+  const cb = s.weakCallbacks.get(r);
+  s.weakCallbacks.delete(r);
   if (cb === undefined) return;
   try {
     cb(s.py as never, r);
@@ -140,19 +231,23 @@ export function runWeakrefCallback(s: ObjectSpace, r: number): void {
 
 /**
  * PyObject_ClearWeakRefs: o is dying. Clear every weakref to it, then call the callbacks of
- * those still alive, each exactly once.
+ * those still alive, each exactly once (outside the stripe lock, free-threaded).
  */
 export function clearWeakrefs(s: ObjectSpace, o: number, off: number): void {
   const headWord = f(o, off);
   if (s.i32[headWord] === 0) return;
   const withCallback: number[] = [];
-  while (s.i32[headWord] !== 0) {
-    const r = s.i32[headWord]!;
-    clearWeakref(s, r);
-    if (s.i32[f(r, WR_CALLBACK)] !== 0 && s.refcount(r) > 0) {
-      s.incref(r);
-      withCallback.push(r);
+  const lw = s.ft ? weakrefLock(s, o) : 0;
+  if (lw !== 0) lockAt(s.i32, lw);
+  try {
+    while (s.i32[headWord] !== 0) {
+      const r = s.i32[headWord]!;
+      unlinkWeakref(s, r, o);
+      // a weakref being deallocated (count 0) by another thread keeps its callback to itself
+      if (s.i32[f(r, WR_CALLBACK)] !== 0 && s.rc.tryIncref(r)) withCallback.push(r);
     }
+  } finally {
+    if (lw !== 0) unlockAt(s.i32, lw);
   }
   for (const r of withCallback) {
     runWeakrefCallback(s, r);
