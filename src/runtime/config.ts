@@ -71,7 +71,7 @@ const PROFILES: Record<PythonProfile, ProfileDefaults> = {
     gil: 'none',
     switchIntervalMs: 5,
     checkInterval: 100,
-    refcount: 'atomic',
+    refcount: 'biased',
     gcThresholds: [2000, 10, 10],
     stopTheWorldGc: true,
   },

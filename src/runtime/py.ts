@@ -61,10 +61,15 @@ import {
   K_TUPLE,
   K_WEAKREF,
   NATIVE_BASE,
+  TPFLAGS_MANAGED_DICT,
 } from '../objects/kinds.ts';
+import { obLock, obLock2, obUnlock, obUnlock2 } from '../objects/critical.ts';
 import {
+  LIST_READ_RETRY,
   listAppend,
   listDelItem,
+  listGetItemLocked,
+  listGetItemRef,
   listItem,
   listLength,
   listPop,
@@ -77,6 +82,7 @@ import type { ObjectSpace } from '../objects/space.ts';
 import { newStr, strCharAt, strCompare, strEq, strLength, strValue } from '../objects/str.ts';
 import { newTuple, tupleItem, tupleLength } from '../objects/tuple.ts';
 import {
+  INST_DICT,
   instanceDelAttr,
   instanceForEachAttr,
   instanceGetAttr,
@@ -311,7 +317,7 @@ export class PyImpl implements Py {
   readonly time: TimeModule;
   readonly threading: ThreadingModule;
   readonly queue: QueueModule;
-  private readonly s: ObjectSpace;
+  protected readonly s: ObjectSpace;
 
   constructor(rt: Runtime, ops: ThreadOps, gcFactory: GcModuleFactory = trackingGcModule) {
     this.rt = rt;
@@ -489,7 +495,7 @@ export class PyImpl implements Py {
     return this.lenOf(o);
   }
 
-  private lenOf(o: PyObject): number {
+  protected lenOf(o: PyObject): number {
     const s = this.s;
     switch (s.kindOf(o)) {
       case K_LIST:
@@ -962,7 +968,7 @@ export class PyImpl implements Py {
   }
 
   /** == : numbers by value, str/bytes by content, sequences, dicts and sets item-wise, else identity. */
-  private equal(a: PyObject, b: PyObject): boolean {
+  protected equal(a: PyObject, b: PyObject): boolean {
     if (a === b) return true;
     const s = this.s;
     const ka = s.kindOf(a);
@@ -975,20 +981,15 @@ export class PyImpl implements Py {
     }
     if (ka === K_SET) {
       if (setLength(s, a) !== setLength(s, b)) return false;
-      let all = true;
-      setForEach(s, a, (k) => {
-        if (all && !setContains(s, b, k)) all = false;
-      });
-      return all;
+      return this.setKeys(a).every((k) => this.setHas(b, k));
     }
     if (dictLength(s, a) !== dictLength(s, b)) return false;
-    let same = true;
-    dictForEach(s, a, (k, v) => {
-      if (!same) return;
-      const w = dictGetItem(s, b, k);
-      if (w === 0 || !this.equal(v, w)) same = false;
-    });
-    return same;
+    const ea = this.dictEntries(a);
+    for (let i = 0; i < ea.length; i += 2) {
+      const w = this.dictLookup(b, ea[i]!);
+      if (w === 0 || !this.equal(ea[i + 1]!, w)) return false;
+    }
+    return true;
   }
 
   /* ---------------- reading back ---------------- */
@@ -1043,14 +1044,12 @@ export class PyImpl implements Py {
           return this.itemsOf(o).map((v) => this.js(v, open));
         case K_DICT: {
           const m = new Map<unknown, unknown>();
-          dictForEach(s, o, (k, v) => m.set(this.js(k, open), this.js(v, open)));
+          const e = this.dictEntries(o);
+          for (let i = 0; i < e.length; i += 2) m.set(this.js(e[i]!, open), this.js(e[i + 1]!, open));
           return m;
         }
-        case K_SET: {
-          const out = new Set<unknown>();
-          setForEach(s, o, (k) => out.add(this.js(k, open)));
-          return out;
-        }
+        case K_SET:
+          return new Set<unknown>(this.setKeys(o).map((k) => this.js(k, open)));
         default: {
           const out: Record<string, unknown> = { __class__: s.typeName(o) };
           instanceForEachAttr(s, o, (name, v) => {
@@ -1093,23 +1092,23 @@ export class PyImpl implements Py {
   /** interned str for a name (a stable function, so no closure per call) */
   private readonly internFn = (name: string): number => intern(this.s, name);
 
-  private checkAll(items: readonly PyObject[]): void {
+  protected checkAll(items: readonly PyObject[]): void {
     if (!Array.isArray(items)) throw new PyTypeError('expected an array of object handles');
     for (let i = 0; i < items.length; i++) this.s.check(items[i]!);
   }
 
-  private expectKind(o: PyObject, kind: number, method: string): void {
+  protected expectKind(o: PyObject, kind: number, method: string): void {
     if (this.s.kindOf(o) !== kind) {
       throw new AttributeError(`'${this.s.typeName(o)}' object has no attribute '${method}'`);
     }
   }
 
-  private expectName(name: string): void {
+  protected expectName(name: string): void {
     if (typeof name !== 'string') throw new PyTypeError(`attribute name must be string, not '${typeof name}'`);
   }
 
   /** A sequence index from a JS number or an int object. */
-  private indexArg(key: PyObject | number): number {
+  protected indexArg(key: PyObject | number): number {
     const s = this.s;
     if (typeof key !== 'number') throw new PyTypeError('indices must be integers');
     if (isJsIndex(s, key)) {
@@ -1125,7 +1124,7 @@ export class PyImpl implements Py {
   }
 
   /** Run fn with a key object: the handle itself, or a temporary int for a JS number. */
-  private withKey(key: PyObject | number, fn: (k: number) => void): void {
+  protected withKey(key: PyObject | number, fn: (k: number) => void): void {
     const s = this.s;
     if (typeof key === 'number' && isJsIndex(s, key)) {
       const k = newInt(s, toIntegerValue(key));
@@ -1140,7 +1139,7 @@ export class PyImpl implements Py {
     fn(key);
   }
 
-  private dictGet(d: PyObject, key: PyObject | number): PyObject {
+  protected dictGet(d: PyObject, key: PyObject | number): PyObject {
     const s = this.s;
     let v = 0;
     let missing = 0;
@@ -1155,7 +1154,32 @@ export class PyImpl implements Py {
     return v;
   }
 
-  private itemsOf(o: PyObject): number[] {
+  /** A dict's entries as [key, value, key, value, ...] (borrowed; PyImplFT: a locked snapshot). */
+  protected dictEntries(d: PyObject): number[] {
+    const out: number[] = [];
+    dictForEach(this.s, d, (k, v) => out.push(k, v));
+    return out;
+  }
+
+  /** A set's keys (borrowed; PyImplFT: a locked snapshot). */
+  protected setKeys(o: PyObject): number[] {
+    const out: number[] = [];
+    setForEach(this.s, o, (k) => out.push(k));
+    return out;
+  }
+
+  /** d[key] borrowed, or 0 (PyImplFT: under d's lock). */
+  protected dictLookup(d: PyObject, key: PyObject): number {
+    return dictGetItem(this.s, d, key);
+  }
+
+  /** key in set (PyImplFT: under the set's lock). */
+  protected setHas(o: PyObject, key: PyObject): boolean {
+    return setContains(this.s, o, key);
+  }
+
+  /** A list's or tuple's items (borrowed; PyImplFT: a locked snapshot holding references). */
+  protected itemsOf(o: PyObject): number[] {
     const s = this.s;
     const out: number[] = [];
     if (s.kindOf(o) === K_LIST) for (let i = 0, n = listLength(s, o); i < n; i++) out.push(listItem(s, o, i));
@@ -1227,4 +1251,368 @@ function utf8(str: string): Uint8Array {
     else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
   }
   return Uint8Array.from(out);
+}
+
+/* ============================ the free-threaded surface ============================ */
+
+/**
+ * PyImplFT: the `py` of a thread in a runtime without a GIL (config.gil 'none'), chosen once
+ * when the runtime makes a `py` (Runtime.pyFor), so that the GIL's PyImpl keeps its paths as
+ * they are. What changes (objects/critical.ts explains the locks):
+ *
+ *   list/dict/set mutation    under the container's lock (a critical section); objects whose
+ *                             count reaches zero inside it are deallocated after the unlock
+ *   list[i]                   read without the lock, the lock word as a sequence lock, the item
+ *                             taken with tryIncref (list.ts listGetItemRef); else under the lock
+ *   dict[k], k in d/s          under the container's lock, the reference taken inside it
+ *   attributes                an instance together with its class (the shared keys of the class
+ *                             are written by every instance), a class alone
+ *   ==, <, toJS, +, *         on containers: each container read once, under its lock, into a
+ *                             snapshot holding references (dropped when the call ends), never two
+ *                             container locks at once (a cycle of containers cannot deadlock)
+ *   a collection threshold    reached inside a critical section is scheduled for the next poll
+ *                             instead of run there (a lock is never held across stop-the-world)
+ *
+ * A critical section never polls the eval breaker nor blocks, so a thread holding a container
+ * lock never parks; nothing that enters (`this.enter()`) runs while a lock is held.
+ */
+export class PyImplFT extends PyImpl {
+  /** references taken by snapshots during the current call; dropped when it ends */
+  private readonly held: number[] = [];
+
+  constructor(rt: Runtime, ops: ThreadOps, gcFactory: GcModuleFactory = trackingGcModule) {
+    super(rt, ops, gcFactory);
+    const s = this.s;
+    const collect = s.onGcThreshold;
+    s.onGcThreshold = () => {
+      if (s.deferring) rt.threads.current?.scheduleGc();
+      else collect();
+    };
+  }
+
+  /* ---- critical sections ---- */
+
+  /** Run fn with o locked; deallocations wait until the lock is released. */
+  private locked<T>(o: PyObject, fn: () => T): T {
+    const s = this.s;
+    const defer = s.deferDeallocs();
+    obLock(s.i32, o);
+    try {
+      return fn();
+    } finally {
+      obUnlock(s.i32, o);
+      if (defer) s.endDeferral();
+    }
+  }
+
+  /** Run fn with a and b locked (address order). */
+  private locked2<T>(a: PyObject, b: PyObject, fn: () => T): T {
+    const s = this.s;
+    const defer = s.deferDeallocs();
+    obLock2(s.i32, a, b);
+    try {
+      return fn();
+    } finally {
+      obUnlock2(s.i32, a, b);
+      if (defer) s.endDeferral();
+    }
+  }
+
+  /** An instance with its class (its shared keys), and its materialised __dict__ if it has one. */
+  private lockedInstance<T>(o: PyObject, fn: () => T): T {
+    const s = this.s;
+    const t = s.typeOf(o);
+    return this.locked2(o, t, () => {
+      const dict = s.i32[(o + INST_DICT) >> 2]!;
+      if (dict === 0 || !isHeapType(s, t) || (s.typeFlags(t) & TPFLAGS_MANAGED_DICT) === 0) return fn();
+      obLock(s.i32, dict);
+      try {
+        return fn();
+      } finally {
+        obUnlock(s.i32, dict);
+      }
+    });
+  }
+
+  /** A class's dict is changed under the class's lock (static types are immutable: no lock). */
+  private lockedType<T>(t: PyObject, fn: () => T): T {
+    return this.s.isGC(t) ? this.locked(t, fn) : fn();
+  }
+
+  /** Run fn; drop the references snapshots took meanwhile. */
+  private holding<T>(fn: () => T): T {
+    const mark = this.held.length;
+    try {
+      return fn();
+    } finally {
+      const held = this.held;
+      while (held.length > mark) this.s.decref(held.pop()!);
+    }
+  }
+
+  private hold(items: number[]): number[] {
+    for (let i = 0; i < items.length; i++) {
+      this.s.incref(items[i]!);
+      this.held.push(items[i]!);
+    }
+    return items;
+  }
+
+  /* ---- snapshots (used by ==, <, toJS, +, *, in) ---- */
+
+  protected override itemsOf(o: PyObject): number[] {
+    if (this.s.kindOf(o) !== K_LIST) return super.itemsOf(o);
+    return this.locked(o, () => this.hold(super.itemsOf(o)));
+  }
+
+  protected override dictEntries(d: PyObject): number[] {
+    return this.locked(d, () => this.hold(super.dictEntries(d)));
+  }
+
+  protected override setKeys(o: PyObject): number[] {
+    return this.locked(o, () => this.hold(super.setKeys(o)));
+  }
+
+  protected override dictLookup(d: PyObject, key: PyObject): number {
+    return this.locked(d, () => {
+      const v = dictGetItem(this.s, d, key);
+      if (v !== 0) this.hold([v]);
+      return v;
+    });
+  }
+
+  protected override setHas(o: PyObject, key: PyObject): boolean {
+    return this.locked(o, () => setContains(this.s, o, key));
+  }
+
+  override eq(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.eq(a, b));
+  }
+  override ne(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.ne(a, b));
+  }
+  override lt(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.lt(a, b));
+  }
+  override le(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.le(a, b));
+  }
+  override gt(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.gt(a, b));
+  }
+  override ge(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.ge(a, b));
+  }
+  override toJS(o: PyObject): unknown {
+    return this.holding(() => super.toJS(o));
+  }
+  override add(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.add(a, b));
+  }
+  override mul(a: PyObject, b: PyObject): PyObject {
+    return this.holding(() => super.mul(a, b));
+  }
+
+  /* ---- containers ---- */
+
+  override append(list: PyObject, item: PyObject): void {
+    this.enter();
+    const s = this.s;
+    s.check(list);
+    s.check(item);
+    this.expectKind(list, K_LIST, 'append');
+    obLock(s.i32, list);
+    try {
+      listAppend(s, list, item);
+    } finally {
+      obUnlock(s.i32, list);
+    }
+  }
+
+  override pop(list: PyObject, index = -1): PyObject {
+    this.enter();
+    const s = this.s;
+    s.check(list);
+    this.expectKind(list, K_LIST, 'pop');
+    if (!Number.isInteger(index)) throw new PyTypeError('pop index must be an integer');
+    obLock(s.i32, list);
+    try {
+      return listPop(s, list, index);
+    } finally {
+      obUnlock(s.i32, list);
+    }
+  }
+
+  override getitem(o: PyObject, key: PyObject | number): PyObject {
+    const s = this.s;
+    // a list (one look at the type word: a bogus handle goes to the full checks of super)
+    if ((o | 0) === o && o >= s.minObject && o < s.viewBytes && (o & s.alignMask) === 0 && s.i32[(o >> 2) + W_TYPE] === s.staticType(K_LIST)) {
+      this.enter();
+      s.check(o);
+      const i = this.indexArg(key);
+      const v = listGetItemRef(s, o, i);
+      return v !== LIST_READ_RETRY ? v : listGetItemLocked(s, o, i);
+    }
+    return super.getitem(o, key); // dicts: dictGet below; tuples, str, bytes: immutable
+  }
+
+  protected override dictGet(d: PyObject, key: PyObject | number): PyObject {
+    const s = this.s;
+    let v = 0;
+    let missing = 0;
+    this.withKey(key, (k) => {
+      v = this.locked(d, () => {
+        const found = dictGetItem(s, d, k);
+        if (found !== 0) s.incref(found);
+        return found;
+      });
+      if (v === 0) missing = k;
+    });
+    if (v === 0) throw new KeyError(typeof key === 'number' && isJsIndex(s, key) ? String(key) : this.repr(missing));
+    return v;
+  }
+
+  override setitem(o: PyObject, key: PyObject | number, value: PyObject): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    s.check(value);
+    const kind = s.kindOf(o);
+    if (kind === K_DICT) {
+      this.withKey(key, (k) => this.locked(o, () => dictSetItem(s, o, k, value)));
+      return;
+    }
+    if (kind === K_LIST) {
+      const i = this.indexArg(key);
+      this.locked(o, () => listSetItem(s, o, i, value));
+      return;
+    }
+    throw new PyTypeError(`'${s.typeName(o)}' object does not support item assignment`);
+  }
+
+  override delitem(o: PyObject, key: PyObject | number): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    const kind = s.kindOf(o);
+    if (kind === K_DICT) {
+      this.withKey(key, (k) => {
+        const found = this.locked(o, () => dictPop(s, o, k));
+        if (!found) throw new KeyError(this.repr(k));
+      });
+      return;
+    }
+    if (kind === K_LIST) {
+      const i = this.indexArg(key);
+      this.locked(o, () => listDelItem(s, o, i));
+      return;
+    }
+    throw new PyTypeError(`'${s.typeName(o)}' object doesn't support item deletion`);
+  }
+
+  override add_item(set: PyObject, item: PyObject): void {
+    this.enter();
+    const s = this.s;
+    s.check(set);
+    s.check(item);
+    this.expectKind(set, K_SET, 'add');
+    this.locked(set, () => setAdd(s, set, item));
+  }
+
+  override contains(container: PyObject, item: PyObject): boolean {
+    this.enter();
+    const s = this.s;
+    s.check(container);
+    s.check(item);
+    switch (s.kindOf(container)) {
+      case K_DICT:
+        return this.locked(container, () => dictGetItem(s, container, item) !== 0);
+      case K_SET:
+        return this.locked(container, () => setContains(s, container, item));
+      case K_LIST:
+        return this.holding(() => this.itemsOf(container).some((v) => this.equal(v, item)));
+      default:
+        return this.containsOther(container, item);
+    }
+  }
+
+  /** tuples and str: immutable, no lock (the GIL surface's code without its enter). */
+  private containsOther(container: PyObject, item: PyObject): boolean {
+    const s = this.s;
+    if (s.kindOf(container) === K_TUPLE) {
+      const n = tupleLength(s, container);
+      for (let i = 0; i < n; i++) if (this.equal(tupleItem(s, container, i), item)) return true;
+      return false;
+    }
+    if (s.kindOf(container) === K_STR) {
+      if (s.kindOf(item) !== K_STR) throw new PyTypeError(`'in <string>' requires string as left operand, not ${s.typeName(item)}`);
+      return strValue(s, container).includes(strValue(s, item));
+    }
+    throw new PyTypeError(`argument of type '${s.typeName(container)}' is not iterable`);
+  }
+
+  /* ---- attributes ---- */
+
+  override getattr(o: PyObject, name: string): PyObject {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    this.expectName(name);
+    const kind = s.kindOf(o);
+    if (kind === K_INSTANCE) {
+      if (name === '__dict__') return this.lockedInstance(o, () => instanceGetDict(s, o));
+      const v = this.lockedInstance(o, () => {
+        let found = instanceGetAttr(s, o, name, () => intern(s, name));
+        if (found === 0) found = typeGetAttr(s, s.typeOf(o), intern(s, name));
+        if (found !== 0) s.incref(found);
+        return found;
+      });
+      if (v !== 0) return v;
+    } else if (kind === K_TYPE) {
+      const key = intern(s, name);
+      const v = this.lockedType(o, () => {
+        const found = typeGetAttr(s, o, key);
+        if (found !== 0) s.incref(found);
+        return found;
+      });
+      if (v !== 0) return v;
+      if (name === '__name__') return newStr(s, s.nameOfType(o));
+      throw new AttributeError(`type object '${s.nameOfType(o)}' has no attribute '${name}'`);
+    }
+    if (name === '__class__') {
+      const t = s.typeOf(o);
+      s.incref(t);
+      return t;
+    }
+    throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+  }
+
+  override setattr(o: PyObject, name: string, value: PyObject): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    s.check(value);
+    this.expectName(name);
+    const kind = s.kindOf(o);
+    if (kind === K_INSTANCE) return this.lockedInstance(o, () => instanceSetAttr(s, o, name, () => intern(s, name), value));
+    if (kind === K_TYPE) {
+      const key = intern(s, name);
+      return this.lockedType(o, () => typeSetAttr(s, o, key, value));
+    }
+    throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+  }
+
+  override delattr(o: PyObject, name: string): void {
+    this.enter();
+    const s = this.s;
+    s.check(o);
+    this.expectName(name);
+    const kind = s.kindOf(o);
+    if (kind === K_INSTANCE) return this.lockedInstance(o, () => instanceDelAttr(s, o, name, () => intern(s, name)));
+    if (kind === K_TYPE) {
+      const key = intern(s, name);
+      return this.lockedType(o, () => typeDelAttr(s, o, key, name));
+    }
+    throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+  }
 }

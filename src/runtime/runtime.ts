@@ -42,7 +42,11 @@ import { PyImpl, singleThreadOps, type GcModuleFactory, type ThreadOps } from '.
 // [gil] the thread system: GIL policy, thread states, threading objects (src/gil, src/runtime/threading)
 import { lockedAllocator } from '../gil/none.ts';
 import { ThreadSystem, type ThreadSystemOptions } from './threads.ts';
-import type { ThreadState } from './threadstate.ts';
+import { FIRST_FREE_BREAKER_BIT, slotWord, T_BREAKER, type ThreadState } from './threadstate.ts';
+// [ft-objects] the free-threaded mode: thread heaps, biased refcount queues, pending calls
+import { ThreadHeap } from '../heap/thread-heap.ts';
+import { MERGE_REFCOUNTS, PENDING_CALLS } from '../objects/brc.ts';
+import { PyImplFT } from './py.ts';
 import { THREADING_TYPES, createThreadOps, type ThreadStarter } from './threading/ops.ts';
 import { SpaceNatives } from './threading/space-natives.ts';
 
@@ -92,9 +96,12 @@ export class Runtime {
     this.config = config;
     this.allocator = allocator;
     this.threads = threads; // [gil]
-    // [gil] without a GIL, allocator calls take the heap lock
+    // [gil] without a GIL, allocator calls take the heap lock; [ft-objects] unless each thread
+    // allocates from its own thread heap (the free-threaded mode: see installThreadHooks)
     const heapLock = threads.policy.heapLock;
-    this.space = new ObjectSpace(mem, layout, heapLock ? lockedAllocator(allocator, heapLock) : allocator, config, config.gil === 'none');
+    const objectHeap = allocator instanceof ThreadHeap || !heapLock ? allocator : lockedAllocator(allocator, heapLock);
+    this.space = new ObjectSpace(mem, layout, objectHeap, config, config.gil === 'none');
+    this.installThreadHooks(); // [ft-objects]
     this.natives = new SpaceNatives(this.space, THREADING_TYPES); // [gil]
     const space = this.space;
     this.heap = {
@@ -119,7 +126,7 @@ export class Runtime {
     );
     const mem = createBuffer(layout);
     writeConfig(mem, config);
-    const heap = Heap.create(mem, layout);
+    const heap = config.gil === 'none' ? ThreadHeap.create(mem, layout) : Heap.create(mem, layout); // [ft-objects]
     const threads = ThreadSystem.create(mem, layout, config, { deadlockMs, bytecodeNs, workPerBytecode }); // [gil]
     const rt = new Runtime(mem, layout, config, heap, threads);
     rt.space.sync();
@@ -133,7 +140,8 @@ export class Runtime {
     const mem = new Memory(sab);
     const layout = readLayout(mem);
     const config = readConfig(mem, layout.geometry.profile);
-    const rt = new Runtime(mem, layout, config, Heap.attach(mem, layout), ThreadSystem.attach(mem, layout, config));
+    const heap = config.gil === 'none' ? ThreadHeap.attach(mem, layout) : Heap.attach(mem, layout); // [ft-objects]
+    const rt = new Runtime(mem, layout, config, heap, ThreadSystem.attach(mem, layout, config));
     checkObjectSpace(rt.space);
     return rt;
   }
@@ -160,10 +168,65 @@ export class Runtime {
     return this.pyFor(createThreadOps(ts, this.natives, starter));
   }
 
-  /** A `py` for this JS thread driven by a thread state of the GIL layer. */
+  /**
+   * A `py` for this JS thread driven by a thread state of the GIL layer. [ft-objects] Without a
+   * GIL it is a PyImplFT (critical sections around container operations); with one, PyImpl.
+   */
   pyFor(ops: ThreadOps): PyImpl {
-    this.main = new PyImpl(this, ops, this.gcFactory);
+    this.main = this.config.gil === 'none' ? new PyImplFT(this, ops, this.gcFactory) : new PyImpl(this, ops, this.gcFactory);
     return this.main;
+  }
+
+  /**
+   * [ft-objects] What a Python thread's life means for the objects and the heap, plugged into the
+   * thread system's hooks of this JS thread:
+   *
+   *   threadStart   free-threaded: bind this JS thread's ThreadHeap to the thread's slot (its own
+   *                 pools); every mode: the object space takes the thread's ident (the owner id
+   *                 under biased refcounting) and opens its queues (objects/brc.ts)
+   *   breaker       MERGE_REFCOUNTS / PENDING_CALLS requests from other threads: merge queued
+   *                 refcounts, run routed finalizers and weakref callbacks
+   *   poll          the periodic slow path of the eval breaker: absorb blocks other threads freed
+   *                 into our pools, pass a QSBR quiescent point (deferred frees become due)
+   *   attachChanged detached threads read no objects: QSBR offline / online
+   *   threadExit    run what is pending, merge, give up ownership; abandon the thread heap (its
+   *                 pools are adopted by the next thread that needs one)
+   */
+  private installThreadHooks(): void {
+    const { space, threads, layout } = this;
+    const th = this.allocator instanceof ThreadHeap ? this.allocator : null;
+    const bitOf = (what: number): number => (what === MERGE_REFCOUNTS ? BRC_MERGE_BIT : PENDING_CALLS_BIT);
+    space.notifyThread = (slot, what) => {
+      Atomics.or(threads.i32, slotWord(layout, slot, T_BREAKER), bitOf(what));
+    };
+    const hooks = threads.hooks;
+    hooks.breaker = (ts, bits) => {
+      ts.clearRequest(bits);
+      space.handleRequests(((bits & BRC_MERGE_BIT) !== 0 ? MERGE_REFCOUNTS : 0) | ((bits & PENDING_CALLS_BIT) !== 0 ? PENDING_CALLS : 0));
+    };
+    hooks.threadStart = (ts) => {
+      if (th !== null) {
+        if (th.bound) th.abandon();
+        th.bind(ts.slot);
+      }
+      space.bindThread(ts.slot, th !== null);
+    };
+    hooks.threadExit = () => {
+      try {
+        space.unbindThread();
+      } finally {
+        th?.abandon();
+      }
+    };
+    if (th === null) return;
+    hooks.poll = () => {
+      th.collect();
+      th.quiescent();
+    };
+    hooks.attachChanged = (_ts, attached) => {
+      if (attached) th.qsbrOnline();
+      else th.qsbrOffline();
+    };
   }
 
   /** heap + object checks (same as rt.heap.verifyHeap()). */
@@ -171,6 +234,10 @@ export class Runtime {
     return this.heap.verifyHeap();
   }
 }
+
+/** [ft-objects] eval-breaker bits of the object space's requests (threadstate.ts leaves these free) */
+export const BRC_MERGE_BIT = FIRST_FREE_BREAKER_BIT;
+export const PENDING_CALLS_BIT = FIRST_FREE_BREAKER_BIT << 1;
 
 /** The library entry: a runtime for the calling JS thread. */
 export function createRuntime(opts: RuntimeOptions = {}): Runtime {

@@ -99,6 +99,16 @@ export interface ThreadHooks {
    * "merge queued refcounts"): handle them and clear them (ts.clearRequest).
    */
   breaker?: (ts: ThreadState, bits: number) => void;
+  /* [ft-objects] the free-threaded wiring (runtime.ts installs these): per-thread heaps, biased
+   * refcount queues, QSBR quiescent points */
+  /** [ft-objects] a Python thread starts on this JS thread (ThreadState.start, before it attaches) */
+  threadStart?: (ts: ThreadState) => void;
+  /** [ft-objects] a Python thread ends (ThreadState.finish, before it detaches for good) */
+  threadExit?: (ts: ThreadState) => void;
+  /** [ft-objects] the eval breaker's periodic slow path (every FLUSH_EVERY bytecodes): a quiescent point */
+  poll?: (ts: ThreadState) => void;
+  /** [ft-objects] the thread attached (true) or detached (false) */
+  attachChanged?: (ts: ThreadState, attached: boolean) => void;
 }
 
 export class ThreadSystem {

@@ -275,6 +275,7 @@ export class ThreadState implements WaitGuard {
     if (bits & ~KNOWN_BITS) this.otherRequests(bits & ~KNOWN_BITS);
     if (this.bytecodes >= this.checkAt) {
       this.flush();
+      this.sys.hooks.poll?.(this); // [ft-objects] a quiescent point
       const interval = this.sys.policy.checkInterval();
       if (interval > 0 && this.attached) {
         this.detach('interval');
@@ -353,6 +354,7 @@ export class ThreadState implements WaitGuard {
     this.checkAt = this.savedCheckAt;
     this.tookAt = t1;
     this.recordAcquisition(t0, t1, waited);
+    this.sys.hooks.attachChanged?.(this, true); // [ft-objects]
   }
 
   /** Stop running Python code: become DETACHED (or SUSPENDED, to park) and drop the GIL. */
@@ -378,6 +380,7 @@ export class ThreadState implements WaitGuard {
     this.savedCheckAt = this.checkAt;
     this.checkAt = -Infinity;
     Atomics.store(this.i32, this.attachWord, state);
+    this.sys.hooks.attachChanged?.(this, false); // [ft-objects]
     this.sys.policy.drop(this.slot, reason === 'park' ? 'voluntary' : reason, this);
   }
 
@@ -560,11 +563,13 @@ export class ThreadState implements WaitGuard {
     this.f64[this.m + M_STARTED_AT] = t;
     this.trace(EV_THREAD_START, 0, t);
     this.setStatus(ST_RUNNING);
+    this.sys.hooks.threadStart?.(this); // [ft-objects]
     this.attach();
   }
 
   /** The thread ends (normally or not): drop the GIL, leave the stop-the-world set, publish. */
   finish(status: number): void {
+    this.sys.hooks.threadExit?.(this); // [ft-objects]
     if (this.attached) this.detach('exit');
     this.flush();
     Atomics.store(this.i32, this.attachWord, GONE);

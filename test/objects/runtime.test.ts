@@ -47,7 +47,7 @@ describe('Runtime', () => {
     py.decref(o);
     expect(() => Runtime.create({ profile: '3.11', python: '3.13' })).toThrow(ConfigError);
     const { rt: ft } = makeRuntime({ profile: '3.13t' });
-    expect(ft.space.rc.kind).toBe('atomic');
+    expect(ft.space.rc.kind).toBe('biased'); // PEP 703: the 3.13t default (issue 7)
     expect(ft.space.gcl.locking).toBe(true);
   });
 
