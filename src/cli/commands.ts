@@ -170,9 +170,10 @@ export async function cmdTour(io: Io, f: RawFlags): Promise<number> {
   for (const step of TOUR_STEPS) {
     say(`\n${step.title}\n`);
     const loaded = await loadScenario(step.scenario, io.cwd);
-    const params = paramsOf(loaded, {});
+    const params = paramsOf(loaded, step.params ?? {});
     const runs = TOUR_PROFILES.map((p) => ({ label: p, settings: settingsFromFlags({ python: p }), params }));
-    const c = await multiRun(io, { quiet: f.quiet }, loaded, `gilsim compare ${step.scenario}`, runs, 'tour');
+    const flags = Object.entries(step.params ?? {}).map(([k, v]) => ` --param ${k}=${v}`).join('');
+    const c = await multiRun(io, { quiet: f.quiet }, loaded, `gilsim compare ${step.scenario}${flags}`, runs, 'tour');
     code = Math.max(code, c);
     say(step.look.map((l) => `  > ${l}`).join('\n'));
   }
@@ -186,28 +187,44 @@ const TOUR_INTRO = `gilsim tour: CPython's GIL on real threads, three ways.
   3.11   the new GIL: a waiting thread asks the holder to drop it after the 5 ms switch interval
   3.13t  no GIL: threads run at once; reference counts are atomic`;
 
-const TOUR_STEPS = [
+interface TourStep {
+  scenario: string;
+  /** parameters other than the scenario's defaults */
+  params?: Record<string, string>;
+  title: string;
+  look: string[];
+}
+
+const TOUR_STEPS: TourStep[] = [
   {
     scenario: 'convoy',
     title: '1. convoy: an I/O thread making 1000 calls that complete at once, alone and then beside a CPU-bound thread',
     look: [
       'slowdown: how much longer the I/O calls took with a CPU thread beside them.',
-      'Under 3.11 most calls take the GIL straight back (callP50Us: a few us), but a call that',
-      '  loses the race to the CPU thread waits a whole switch interval (5,000 us) for it: the',
-      '  convoy effect (bpo-7946). Try --param ioMs=0.05: a call that really blocks loses every time.',
-      "Under 2.7 the I/O thread hardly lets the CPU thread run (see its bytecodes with 'gilsim run').",
-      'Under 3.13t there is no GIL to wait for; what is left is sharing the cores.',
+      'Under 3.11 a call that completes at once usually takes the GIL straight back, before the',
+      '  waiting CPU thread wakes (callP50Us: a few us); the few that lose the race wait a whole',
+      '  switch interval (callP99Us, worst wait p99 us).',
+      "Under 2.7 the I/O thread all but shuts the CPU thread out; under 3.13t there is no GIL.",
+    ],
+  },
+  {
+    scenario: 'convoy',
+    params: { calls: '100', ioMs: '0.01' },
+    title: '2. convoy again, each call now blocking for 10 us (a real, short wait): the convoy effect',
+    look: [
+      'Under 3.11 the CPU thread takes the GIL during every call, and the I/O thread must wait',
+      '  about one switch interval (5,000 us) to get it back: callP50Us near 5,000 and a slowdown',
+      '  in the tens (bpo-7946). Try --switch-interval 1 with gilsim compare convoy.',
     ],
   },
   {
     scenario: 'cpu-bound',
-    title: '2. cpu-bound: a countdown, on one thread and then split across two',
+    title: '3. cpu-bound: a countdown, on one thread and then split across two',
     look: [
       'slowdown = threadedMs / sequentialMs. With a GIL two threads do the work one after the',
       '  other, so about 1 (3.11), or worse (2.7: a release every 100 ticks, and on several cores',
-      '  the releasing thread mostly takes the lock straight back: forced drops in the tens of thousands).',
-      'Under 3.13t the halves run at once if two cores are free; every new int goes through one',
-      '  heap lock here, so allocation-heavy code does not scale yet.',
+      '  the releasing thread mostly takes the lock straight back: see forced drops).',
+      'Under 3.13t the halves can run at once if two cores are free.',
       'switches/s and contended: how often the GIL changed hands, and how much of the time a',
       '  thread was waiting for it. (Timings are real: on a busy machine they wander.)',
     ],
