@@ -21,7 +21,9 @@
  *   +24  TR_ORPHANED   objects whose owner had exited, merged by the thread that dropped them
  *   +28  TR_CALLS_RUN  pending calls run
  *   then WEAKREF_LOCKS words: the striped locks of the weakref lists (weakref.ts), after the
- *   records.
+ *   records; then ONLINE_WORD on a line of its own: how many threads are attached (free-threaded
+ *   runtimes count it, runtime.ts). A thread that frees an object while it is the only one
+ *   attached frees it at once: nobody else can be reading it, QSBR has nothing to wait for.
  *
  * A thread's IDENT is gen * maxThreads + slot + 1: unique for the life of the runtime (a slot is
  * reused, its ident is not), so an object owned by a thread that exited is never mistaken for an
@@ -69,9 +71,21 @@ export const NODE_OBJECT = 4;
 export const NODE_KIND = 8;
 export const NODE_BYTES = 16;
 
+/** The online count's line, after the records and the weakref locks. */
+const ONLINE_LINE_BYTES = 64;
+
+function onlineOffset(maxThreads: number): number {
+  return maxThreads * THREAD_RECORD_BYTES + WEAKREF_LOCKS * 4;
+}
+
 /** Bytes of the records block for `maxThreads` slots. */
 export function threadRecordsBytes(maxThreads: number): number {
-  return maxThreads * THREAD_RECORD_BYTES + WEAKREF_LOCKS * 4;
+  return onlineOffset(maxThreads) + ONLINE_LINE_BYTES;
+}
+
+/** Word index of the count of attached threads. */
+export function onlineWord(s: ObjectSpace): number {
+  return (s.records + onlineOffset(s.layout.maxThreads)) >> 2;
 }
 
 /** Creator: allocate and initialise the records (every slot CLOSED). */
@@ -204,10 +218,12 @@ function mergeList(s: ObjectSpace, first: number): number {
   const rc = s.rc as BiasedRefcount;
   let n = 0;
   for (let node = first; node !== 0; ) {
+    if (node + NODE_BYTES > s.viewBytes) s.sync(); // pushed by a thread that grew the buffer
     const i32 = s.i32;
     const next = i32[(node + NODE_NEXT) >> 2]!;
     const o = i32[(node + NODE_OBJECT) >> 2]!;
     s.heap.free(node);
+    if (o >= s.viewBytes) s.sync();
     if (rc.explicitMerge(o, -1) === 0) s.dealloc(o);
     n++;
     node = next;

@@ -92,6 +92,7 @@ export function dropCallList(s: ObjectSpace, first: number): void {
 function takeList(s: ObjectSpace, first: number): number[] {
   const out: number[] = [];
   for (let node = first; node !== 0; ) {
+    if (node + NODE_BYTES > s.viewBytes) s.sync(); // pushed by a thread that grew the buffer
     const i32 = s.i32;
     out.push(i32[(node + NODE_KIND) >> 2]!, i32[(node + NODE_OBJECT) >> 2]!);
     const next = i32[(node + NODE_NEXT) >> 2]!;
@@ -102,6 +103,7 @@ function takeList(s: ObjectSpace, first: number): number[] {
 }
 
 function runCall(s: ObjectSpace, kind: number, o: number): void {
+  if (o >= s.viewBytes) s.sync();
   try {
     if (kind === CALL_DEL) s.runDelHere(o);
     else s.runWeakrefCallbackHere(o);

@@ -73,7 +73,7 @@ import {
 } from './kinds.ts';
 import { listClear, listDealloc, listSizeof, listTraverse } from './list.ts';
 import { nativeClear, nativeDealloc, nativeSizeof, nativeTraverse, nativeTypeName } from './native.ts';
-import { closeThreadRecord, MERGE_REFCOUNTS, mergeQueued, openThreadRecord, PENDING_CALLS, queueToOwner } from './brc.ts';
+import { closeThreadRecord, MERGE_REFCOUNTS, mergeQueued, onlineWord, openThreadRecord, PENDING_CALLS, queueToOwner } from './brc.ts';
 import { CALL_DEL, CALL_WEAKREF, callName, OWNER_EXITED, pushCall, runPendingCalls } from './pending.ts';
 import { BiasedRefcount, makeRefcount, type RefcountStrategy } from './refcount/index.ts';
 import { setClear, setDealloc, setSizeof, setTraverse } from './set.ts';
@@ -182,8 +182,10 @@ export class ObjectSpace {
   records = 0;
   /** threads run without a GIL (config.gil 'none'): critical sections, deferred frees */
   readonly ft: boolean;
-  /** free dead objects' memory through QSBR (ft, with a bound thread heap) */
+  /** free dead objects' memory through QSBR (ft, with a bound thread heap) while another
+   *  thread is attached (the count at word wOnline, brc.ts) */
   deferFrees = false;
+  wOnline = 0;
   /** Put request `what` (MERGE_REFCOUNTS, PENDING_CALLS) in slot's eval breaker (the runtime sets it). */
   notifyThread: (slot: number, what: number) => void = () => {};
   /** the heap's slot count word (S_NSLOTS): when it moves, the buffer has grown */
@@ -401,7 +403,7 @@ export class ObjectSpace {
   /** Return a dead non-container's memory. The header is marked dead first. */
   freeObject(o: number): void {
     this.markDead(o);
-    if (this.deferFrees) this.heap.freeDeferred!(o);
+    if (this.deferFrees && Atomics.load(this.i32, this.wOnline) > 1) this.heap.freeDeferred!(o);
     else this.heap.free(o);
   }
 
@@ -409,7 +411,7 @@ export class ObjectSpace {
   freeGC(o: number): void {
     this.markDead(o);
     this.gcl.countFree();
-    if (this.deferFrees) this.heap.freeDeferred!(o - GC_HEAD_BYTES);
+    if (this.deferFrees && Atomics.load(this.i32, this.wOnline) > 1) this.heap.freeDeferred!(o - GC_HEAD_BYTES);
     else this.heap.free(o - GC_HEAD_BYTES);
   }
 
@@ -456,13 +458,15 @@ export class ObjectSpace {
     this.ident = this.records !== 0 ? openThreadRecord(this, slot) : slot + 1;
     this.rc.setOwner(this.ident);
     this.tid = this.rc.tid;
-    this.deferFrees = deferFrees && this.heap.freeDeferred !== undefined;
+    this.deferFrees = deferFrees && this.heap.freeDeferred !== undefined && this.records !== 0;
+    if (this.records !== 0) this.wOnline = onlineWord(this);
     return this.ident;
   }
 
   /** The thread ends: run what is pending for it, merge its queue, give up ownership. */
   unbindThread(): void {
     if (this.ident === 0) return;
+    this.syncIfGrown();
     if (this.records !== 0) closeThreadRecord(this, this.slot);
     this.rc.setOwner(0);
     this.tid = this.rc.tid;
@@ -471,9 +475,19 @@ export class ObjectSpace {
     this.deferFrees = false;
   }
 
+  /**
+   * Free-threaded: this thread attached (+1) or detached (-1). Returns how many threads are
+   * attached now.
+   */
+  countOnline(delta: number): number {
+    if (this.records === 0) return 0;
+    return Atomics.add(this.i32, onlineWord(this), delta) + delta;
+  }
+
   /** Requests from other threads seen at an eval-breaker poll (MERGE_REFCOUNTS | PENDING_CALLS). */
   handleRequests(what: number): void {
     if (this.ident === 0) return;
+    this.syncIfGrown(); // a poll runs before the py call's own check: objects may be newer than our views
     if ((what & MERGE_REFCOUNTS) !== 0) mergeQueued(this, this.slot);
     if ((what & PENDING_CALLS) !== 0) runPendingCalls(this, this.slot);
   }

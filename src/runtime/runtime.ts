@@ -188,7 +188,9 @@ export class Runtime {
    *                 refcounts, run routed finalizers and weakref callbacks
    *   poll          the periodic slow path of the eval breaker: absorb blocks other threads freed
    *                 into our pools, pass a QSBR quiescent point (deferred frees become due)
-   *   attachChanged detached threads read no objects: QSBR offline / online
+   *   attachChanged detached threads read no objects: QSBR offline / online, and the count of
+ *                 attached threads (a thread alone frees at once; attaching alone it settles
+ *                 what exited threads left: their pools and deferred frees)
    *   threadExit    run what is pending, merge, give up ownership; abandon the thread heap (its
    *                 pools are adopted by the next thread that needs one)
    */
@@ -211,9 +213,10 @@ export class Runtime {
       }
       space.bindThread(ts.slot, th !== null);
     };
-    hooks.threadExit = () => {
+    hooks.threadExit = (ts) => {
       try {
         space.unbindThread();
+        if (th !== null && th.bound && space.countOnline(0) <= (ts.attached ? 1 : 0)) settleAlone(th);
       } finally {
         th?.abandon();
       }
@@ -221,11 +224,17 @@ export class Runtime {
     if (th === null) return;
     hooks.poll = () => {
       th.collect();
+      th.adoptAbandoned(1);
       th.quiescent();
     };
     hooks.attachChanged = (_ts, attached) => {
-      if (attached) th.qsbrOnline();
-      else th.qsbrOffline();
+      if (!attached) {
+        space.countOnline(-1);
+        th.qsbrOffline();
+        return;
+      }
+      th.qsbrOnline();
+      if (space.countOnline(1) === 1 && th.bound) settleAlone(th);
     };
   }
 
@@ -233,6 +242,17 @@ export class Runtime {
   verifyHeap(): string[] {
     return this.heap.verifyHeap();
   }
+}
+
+/**
+ * [ft-objects] This thread is the only one attached: nobody can be reading a block freed before
+ * now, so take over the pools of exited threads and let every deferred free happen (two
+ * quiescent points: the first may only advance the write sequence past the last goal).
+ */
+function settleAlone(th: ThreadHeap): void {
+  th.adoptAbandoned();
+  th.quiescent();
+  th.quiescent();
 }
 
 /** [ft-objects] eval-breaker bits of the object space's requests (threadstate.ts leaves these free) */
