@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/commands.ts';
 import { parseSize, parseThresholds } from '../../src/cli/flags.ts';
 import { main } from '../../src/cli/main.ts';
+import { resolveConfig } from '../../src/runtime/config.ts';
 import { validateRunJson } from '../../src/report/json-shape.ts';
 import { validateTrace } from '../../src/report/trace.ts';
 import { fakeEngine, type FakeLog, type FakeScript } from './fixtures/fake-engine.ts';
@@ -45,7 +46,9 @@ describe('compare', () => {
     expect(lines[0]).toBe('gilsim compare cpu-bound --python 2.7,3.11,3.13t');
     expect(lines.find((l) => /^\s+2\.7\s+3\.11\s+3\.13t$/.test(l))).toBeDefined();
     expect(lines.find((l) => l.trim().startsWith('gil '))).toMatch(/legacy \/100\s+new 5ms\s+none$/);
-    expect(lines.find((l) => l.trim().startsWith('refcount'))).toMatch(/plain\s+plain\s+atomic$/);
+    // each column shows its profile's refcounting, as the profile table (config.ts) says
+    const kinds = ['2.7', '3.11', '3.13t'].map((p) => resolveConfig({ python: p as '2.7' }).refcount);
+    expect(lines.find((l) => l.trim().startsWith('refcount'))).toMatch(new RegExp(`${kinds.join('\\s+')}$`));
     const doc = JSON.parse(readFileSync(join(dir, 'cmp.json'), 'utf8'));
     expect(doc.runs.map((r: { label: string }) => r.label)).toEqual(['2.7', '3.11', '3.13t']);
     for (const r of doc.runs) expect(validateRunJson(r)).toEqual([]);
