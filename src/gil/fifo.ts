@@ -5,9 +5,10 @@
  * GIL draws a ticket (next_ticket, one atomic add) and waits until now_serving reaches it; the
  * holder releases by advancing now_serving. Like the new GIL, a waiter that has waited a whole
  * switch interval with nobody served in between sets the drop request on the holder, and the
- * holder that honours it draws a fresh ticket, so it goes to the back of the queue: every
- * waiter runs before it runs again, and a thread coming back from I/O waits behind exactly the
- * threads that were there first, never behind a holder that wins the race again.
+ * holder that honours it draws its next ticket before it hands over (so it is queued even if the
+ * OS deschedules it right after the handoff): every waiter runs before it runs again, and a
+ * thread coming back from I/O waits behind exactly the threads that were there first, never
+ * barging in ahead of them as it can under the new GIL.
  */
 
 import { G_DROP_REQUEST_AT, G_DROP_REQUESTS, G_FIFO_HOLDER, G_INTERVAL_US, G_LAST_HOLDER, G_NEXT_TICKET, G_NOW_SERVING, G_SWITCH_NUMBER, NO_THREAD, type GilBlock } from './block.ts';
@@ -26,6 +27,8 @@ class FifoGil implements GilPolicy {
   private readonly nextTicket: number;
   private readonly nowServing: number;
   private readonly stats: WaitStats;
+  /** tickets drawn at a forced drop, for the retake that follows (per slot, this JS thread) */
+  private readonly next = new Map<number, number>();
 
   constructor(host: GilHost) {
     const b = host.block;
@@ -38,7 +41,9 @@ class FifoGil implements GilPolicy {
   }
 
   take(slot: number, guard: WaitGuard): boolean {
-    const ticket = Atomics.add(this.i32, this.nextTicket, 1);
+    let ticket = this.next.get(slot);
+    if (ticket === undefined) ticket = Atomics.add(this.i32, this.nextTicket, 1);
+    else this.next.delete(slot);
     const waited = Atomics.load(this.i32, this.nowServing) !== ticket;
     if (waited) this.waitForTurn(ticket, slot, guard);
     const b = this.b;
@@ -81,7 +86,8 @@ class FifoGil implements GilPolicy {
     }
   }
 
-  drop(slot: number, _reason: DropReason, _guard: WaitGuard): void {
+  drop(slot: number, reason: DropReason, _guard: WaitGuard): void {
+    if (reason === 'request' || reason === 'interval') this.next.set(slot, Atomics.add(this.i32, this.nextTicket, 1));
     this.b.store(G_LAST_HOLDER, slot);
     this.b.store(G_FIFO_HOLDER, NO_THREAD);
     Atomics.add(this.i32, this.nowServing, 1);

@@ -32,7 +32,7 @@ export const CONTENDED = 2;
 export const INTERNAL_MUTEX_LIMIT_MS = 30_000;
 
 /** Looks at a locked word before sleeping on it. */
-export const SPIN_LIMIT = 1000;
+export const SPIN_LIMIT = 200;
 
 export class Mutex {
   readonly i32: Int32Array;

@@ -10,7 +10,7 @@
  * breaker and keep waiting. Once free: under switch_mutex set `locked`; if we are not the last
  * holder, become it and count a switch; signal switch_cond. Clear our own drop request; unlock.
  *
- * drop: record ourselves as last holder; under the mutex clear `locked` and signal `cond` (one
+ * drop: record ourselves as last holder; under the mutex clear `locked`, then signal `cond` (one
  * waiter, whichever the OS wakes). If we drop because of a drop request, wait on switch_cond
  * until another thread has taken the GIL, so we cannot win it straight back: that is the
  * handoff guarantee the old GIL lacked.
@@ -119,8 +119,10 @@ class NewGil implements GilPolicy {
     Atomics.store(i32, this.lastHolder, slot);
     this.mutex.lock();
     Atomics.store(i32, this.locked, 0);
-    this.cond.signal();
     this.mutex.unlock();
+    // Signal after unlocking (CPython signals inside): the woken waiter must not find the mutex
+    // still held, which costs it a second sleep when it wakes on the dropper's CPU.
+    this.cond.signal();
     if (reason === 'request') this.waitForSwitch(slot, guard);
   }
 

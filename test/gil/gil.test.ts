@@ -157,27 +157,37 @@ describe('under the legacy GIL', () => {
 });
 
 describe('under the fifo GIL', () => {
-  it('hands the GIL round-robin: three CPU-bound threads take turns in a fixed order', async () => {
-    const h = harness({ gil: 'fifo', switchIntervalMs: 2 });
-    try {
-      const [barrier] = h.words(1);
-      const outs = await h.co.runThreads(
-        ['a', 'b', 'c'].map((name) => ({ module: PROGRAMS, fn: 'cpu', args: [barrier, 3, 10_000_000], name })),
-      );
-      const takes = outs
-        .flatMap((o) => h.rt.threads.timeline(o.slot).events.filter((e) => e.kind === 'take').map((e) => ({ t: e.t, slot: o.slot })))
-        .sort((x, y) => x.t - y.t);
-      const holders = takes.map((e) => e.slot).filter((s, i, a) => i === 0 || a[i - 1] !== s);
-      // While all three run (the middle of the run), a turn repeats three turns later. Not always:
-      // a thread the OS deschedules between its drop and its new ticket loses its place (this
-      // machine is shared). The new GIL, where the kernel picks whom a drop wakes, scores ~0.4.
-      const mid = holders.slice(Math.floor(holders.length / 4), Math.floor((holders.length * 3) / 4));
-      expect(mid.length).toBeGreaterThan(6);
-      let rotations = 0;
-      for (let i = 3; i < mid.length; i++) if (mid[i] === mid[i - 3]) rotations++;
-      expect(rotations / (mid.length - 3)).toBeGreaterThan(0.7);
-    } finally {
-      await h.close();
+  it('a thread that releases the GIL goes behind the waiting thread: no barging back in', async () => {
+    // Under the new GIL an I/O call that completes at once usually takes the GIL straight back
+    // (the waiting CPU thread has not woken yet). With tickets it cannot: the waiter's ticket is
+    // older, so every return from I/O waits a whole interval behind the CPU thread.
+    const intervalMs = 5;
+    for (const gil of ['fifo', 'new'] as const) {
+      const h = harness({ gil, switchIntervalMs: intervalMs });
+      try {
+        const [stop] = h.words(1);
+        const busy = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'cpu' });
+        await until(() => h.rt.threads.threadMetrics(busy).bytecodes > 0, 'the CPU thread to run');
+        const io = h.co.spawn({ module: PROGRAMS, fn: 'ioCalls', args: [10, 0], name: 'io' });
+        await h.co.joinAsync(io);
+        Atomics.store(h.rt.mem.i32, stop! >> 2, 1);
+        await h.co.settleAll();
+        const m = h.rt.threads.threadMetrics(io);
+        const longWaits = h.rt.threads
+          .timeline(io)
+          .events.filter((e) => e.kind === 'wait_begin' || e.kind === 'wait_end')
+          .reduce<number[]>((acc, e, i, a) => (e.kind === 'wait_end' && i > 0 ? [...acc, e.t - a[i - 1]!.t] : acc), [])
+          .filter((ms) => ms >= intervalMs * 0.75).length;
+        if (gil === 'fifo') {
+          // the first take plus one per I/O call, each behind the CPU thread for an interval
+          expect(m.contendedAcquisitions).toBe(11);
+          expect(longWaits).toBe(11);
+        } else {
+          expect(longWaits).toBeLessThan(11);
+        }
+      } finally {
+        await h.close();
+      }
     }
   });
 });
