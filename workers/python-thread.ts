@@ -16,6 +16,7 @@ import type { CoordinatorApi, ThreadOutcome, ThreadTask } from '../src/host/type
 import { M_ENDED_AT, M_STARTED_AT, ST_ABORTED, ST_DONE, ST_FAILED, metricIndex, type ThreadState } from '../src/runtime/threadstate.ts';
 import type { ThreadSystem } from '../src/runtime/threads.ts';
 import { BareRuntime } from '../src/runtime/threading/bare.ts';
+import { warmGilPaths } from '../src/runtime/threading/warm.ts';
 import type { ThreadStarter, ThreadStartRequest } from '../src/runtime/threading/ops.ts';
 
 /** What a worker needs from an attached runtime. */
@@ -72,6 +73,7 @@ export default async function runThread(task: ThreadTask): Promise<ThreadOutcome
       void (coordinator.startThread(req) as Promise<void>).catch(() => threads.failSlot(req.slot));
     },
   };
+  warmGilPaths(threads.config.gil);
   const ts = threads.bind(task.slot);
   const outcome = (ok: boolean, extra: Partial<ThreadOutcome>): ThreadOutcome => {
     const m = metricIndex(threads.layout, ts.slot, 0);
