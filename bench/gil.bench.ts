@@ -9,6 +9,8 @@
  *                                 a busy sender (like a GIL holder) notifies a receiver asleep in
  *                                 Atomics.wait; the receiver notes when it runs (policy 'none')
  *   gil.handoff.samples           how many handoffs the percentiles come from
+ *   gil.path.drop_take.us         the GIL code's own cost: one uncontended drop + take (the new
+ *                                 GIL, warm, one thread): what a handoff adds besides the wake
  *
  * Goal: handoff p50 <= 1.5 x floor p50. The thread programs are exported from this file; the
  * workers load it as a module.
@@ -77,7 +79,7 @@ async function handoffs(pool: WorkerPool): Promise<number[]> {
   try {
     const barrier = rt.heap.malloc(16);
     rt.mem.i32[barrier >> 2] = 0;
-    const n = 100_000_000; // about 1 s of work per thread
+    const n = 200_000_000; // about 2 s of work per thread
     const outs = await co.runThreads([
       { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'a' },
       { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'b' },
@@ -118,7 +120,25 @@ async function floor(pool: WorkerPool, rounds: number): Promise<number[]> {
   }
 }
 
+/** One uncontended drop + take on this thread, warm (µs). */
+function dropTakePath(): number {
+  const rt = BareRuntime.create({ gil: 'new', traceEvents: 16 });
+  const ts = rt.threads.register('MainThread');
+  const rounds = 200_000;
+  for (let i = 0; i < rounds; i++) {
+    ts.detach('voluntary');
+    ts.attach();
+  }
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    ts.detach('voluntary');
+    ts.attach();
+  }
+  return ((performance.now() - t0) / rounds) * 1000;
+}
+
 export default async function gilBench(): Promise<Record<string, number>> {
+  const path = dropTakePath();
   const pool = new WorkerPool({ workers: 2 });
   try {
     // warm the workers (module load, JIT) before measuring
@@ -131,6 +151,7 @@ export default async function gilBench(): Promise<Record<string, number>> {
       'gil.handoff.samples': h.length,
       'gil.floor.p50.us': round(percentile(f, 0.5)),
       'gil.floor.p99.us': round(percentile(f, 0.99)),
+      'gil.path.drop_take.us': Math.round(path * 100) / 100,
     };
     return result;
   } finally {
