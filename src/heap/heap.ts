@@ -92,9 +92,9 @@ export function createHeap(opts: CreateHeapOptions = {}): Heap {
 
 export class Heap extends Pymalloc {
   /** the usedpools rings this handle allocates from */
-  readonly usedpools: number;
+  declare readonly usedpools: number;
   /** Int32 index of slot 0's segment map kind */
-  protected readonly segKindWord: number;
+  protected declare readonly segKindWord: number;
 
   protected constructor(mem: Memory, layout: Layout, usedpools?: number) {
     super(mem, layout);

@@ -38,9 +38,9 @@ export const LOCK_DEADLINE_MS = 10_000;
 
 export class ArenaLock {
   /** Int32 index of the lock word */
-  private readonly word: number;
+  private declare readonly word: number;
   /** Int32 index of the contention counter (written under the lock) */
-  private readonly contendedWord: number;
+  private declare readonly contendedWord: number;
 
   constructor(
     private readonly i32: Int32Array,

@@ -83,6 +83,8 @@ const W_PREVPOOL = POOL_PREVPOOL >> 2;
 const W_SZIDX = POOL_SZIDX >> 2;
 const W_NEXTOFFSET = POOL_NEXTOFFSET >> 2;
 const W_MAXNEXTOFFSET = POOL_MAXNEXTOFFSET >> 2;
+/** usedpools[2i] lies this far into its ring's sentinel (a module-local copy: V8 folds it). */
+const NEXTPOOL_BYTES = POOL_NEXTPOOL;
 /** usedpools[2i] is i * 16 bytes from the base: two 8-byte pointers per class. */
 const USEDPOOLS_CLASS_SHIFT = 4;
 
@@ -99,10 +101,13 @@ export class Pymalloc extends HeapState {
   protected pymallocAlloc(usedpools: number, nbytes: number): number {
     const i32 = this.i32;
     const size = (nbytes - 1) >> this.alignShift;
-    const pool = i32[(usedpools + (size << USEDPOOLS_CLASS_SHIFT)) >> 2];
+    const slot = usedpools + (size << USEDPOOLS_CLASS_SHIFT); // usedpools[2 * size]
+    const pool = i32[slot >> 2];
+    // The ring is empty when its first pool is the sentinel itself (pool == pool->nextpool in
+    // CPython): the sentinel's nextpool field IS usedpools[2 * size], so compare addresses.
+    if (pool === slot - NEXTPOOL_BYTES) return this.pymallocAllocFromNewPool(usedpools, size);
     if (pool >= this.viewEnd) return this.pymallocAllocAfterSync(usedpools, nbytes, pool);
     const pw = pool >> 2;
-    if (pool === i32[pw + W_NEXTPOOL]) return this.pymallocAllocFromNewPool(usedpools, size);
     i32[pw + W_COUNT]++;
     const bp = i32[pw + W_FREEBLOCK];
     const next = i32[bp >> 2];

@@ -297,56 +297,60 @@ export function allocStateBytes(g: Geometry, maxSlots: number, maxThreads: numbe
  * derived from the layout. Holds no truth; build one per thread with `new HeapState(mem, layout)`.
  */
 export class HeapState {
-  readonly mem: Memory;
-  readonly layout: Layout;
-  readonly geometry: Geometry;
+  // Every field is `declare`d and first assigned in the constructor: a plain class field would be
+  // defined as undefined before the constructor runs (ES2022 semantics), which leaves V8 with an
+  // untyped field and a Smi check on every read in the fast paths (measured: ~1.3 ns per
+  // malloc+free). Subclasses (Heap, ThreadHeap) follow the same rule.
+  declare readonly mem: Memory;
+  declare readonly layout: Layout;
+  declare readonly geometry: Geometry;
   /** this thread's fixed-length views (mem.view at the last sync): fast, but they cover only
    *  [0, viewEnd); see syncIfGrown */
-  i32: Int32Array;
-  u8: Uint8Array;
+  declare i32: Int32Array;
+  declare u8: Uint8Array;
   /** slot space covered by the views: offsets slotsOff + [0, viewSpan) */
-  viewSpan: number;
+  declare viewSpan: number;
   /** slotsOff + viewSpan */
-  viewEnd: number;
+  declare viewEnd: number;
   /** absolute byte offset of the state region */
-  readonly base: number;
+  declare readonly base: number;
   /** absolute byte offsets of the parts (usedpoolsShared: the rings every thread shares under
    *  a GIL; a handle may allocate from other rings, see Heap.usedpools; nullRings: rings that
    *  stay empty, see thread-heap.ts) */
-  readonly usedpoolsShared: number;
-  readonly nullRings: number;
-  readonly nfp2lasta: number;
-  readonly tlsfSlBitmaps: number;
-  readonly tlsfHeads: number;
+  declare readonly usedpoolsShared: number;
+  declare readonly nullRings: number;
+  declare readonly nfp2lasta: number;
+  declare readonly tlsfSlBitmaps: number;
+  declare readonly tlsfHeads: number;
   /** the first thread heap record, and the size of one */
-  readonly threadHeaps: number;
-  readonly threadHeapBytes: number;
-  readonly maxThreads: number;
-  readonly arenas: number;
-  readonly segmap: number;
+  declare readonly threadHeaps: number;
+  declare readonly threadHeapBytes: number;
+  declare readonly maxThreads: number;
+  declare readonly arenas: number;
+  declare readonly segmap: number;
   /** Int32 index of the first live-block bitmap word */
-  readonly bitmapWord: number;
+  declare readonly bitmapWord: number;
   /** Int32 distance from a live-bitmap word to the pending-free bitmap word of the same blocks */
-  readonly xfreeDelta: number;
+  declare readonly xfreeDelta: number;
   /** bitmapWord shifted so that offset p's bit is bit (p >> alignShift) & 31 of word
    *  bitmapBase + (p >> alignShift >> 5) (slotsOff is arena-aligned, so this is exact) */
-  readonly bitmapBase: number;
-  readonly bitmapBytes: number;
-  readonly slotsOff: number;
-  readonly maxSlots: number;
+  declare readonly bitmapBase: number;
+  declare readonly bitmapBytes: number;
+  declare readonly slotsOff: number;
+  declare readonly maxSlots: number;
   /** maxSlots * ARENA_SIZE: offsets slotsOff + [0, slotSpace) can hold blocks */
-  readonly slotSpace: number;
-  readonly alignShift: number;
-  readonly alignMask: number;
-  readonly arenaBits: number;
-  readonly arenaSize: number;
-  readonly poolSize: number;
+  declare readonly slotSpace: number;
+  declare readonly alignShift: number;
+  declare readonly alignMask: number;
+  declare readonly arenaBits: number;
+  declare readonly arenaSize: number;
+  declare readonly poolSize: number;
   /** ~(POOL_SIZE - 1): p & poolMask is the pool holding block p */
-  readonly poolMask: number;
-  readonly poolOverhead: number;
-  readonly poolsInArena: number;
-  readonly nbClasses: number;
-  readonly smallThreshold: number;
+  declare readonly poolMask: number;
+  declare readonly poolOverhead: number;
+  declare readonly poolsInArena: number;
+  declare readonly nbClasses: number;
+  declare readonly smallThreshold: number;
 
   constructor(mem: Memory, layout: Layout) {
     const g = layout.geometry;
@@ -395,7 +399,7 @@ export class HeapState {
     this.sync();
   }
 
-  private readonly nslotsWord: number;
+  private declare readonly nslotsWord: number;
 
   /** Take the buffer's current fixed-length views (after this or another thread grew it). */
   sync(): void {

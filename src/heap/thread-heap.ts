@@ -118,9 +118,9 @@ export class ThreadHeap extends Heap {
   /** byte offset of our record, 0 when unbound */
   rec = 0;
   /** the usedpools rings we allocate from: our record's, or the null rings when unbound */
-  rings: number;
+  declare rings: number;
   /** the arena lock (lock.ts) */
-  readonly lock: ArenaLock;
+  declare readonly lock: ArenaLock;
 
   protected constructor(mem: Memory, layout: Layout) {
     super(mem, layout);
