@@ -8,7 +8,7 @@
  *               (raw.ts). If pymalloc cannot get an arena, the request falls back to the raw
  *               allocator, as CPython's _PyObject_Malloc does. If that fails too: MemoryError,
  *               and the heap is unchanged.
- *   free(p)     the segment map (segments.ts) says whose p is; the live-block bitmap says whether
+ *   free(p)     the live-block bitmaps (pymalloc's, then the raw allocator's) say whether
  *               p is a block handed out. Anything else (double free, interior or foreign pointer)
  *               raises InvalidFree before anything is written. free(0) does nothing, like C.
  *   realloc     a pymalloc block stays where it is while the new size fits and wastes at most a
@@ -145,23 +145,27 @@ export class Heap extends Pymalloc {
       const bit = 1 << u;
       const w = i32[wi];
       if ((w & bit) !== 0) {
+        // Only pymalloc blocks have live bits (raw blocks have their own bitmap, state.ts): p is
+        // a live block of a pool, no segment map lookup needed.
         i32[wi] = w ^ bit;
-        if (i32[this.segKindWord + ((d >> this.arenaBits) << (SEG_ENTRY_SHIFT - 2))] > 0) {
-          this.pymallocFree(this.usedpools, p);
-        } else {
-          rawFree(this, p);
-        }
+        this.pymallocFree(this.usedpools, p);
         return;
       }
     }
     this.freeSlow(p);
   }
 
-  /** p was not a live block within this thread's views: NULL, past the views, or invalid. */
+  /** p is no live pymalloc block within this thread's views: NULL, past the views, a raw
+   *  block, or invalid. */
   private freeSlow(p: number): void {
     if (p === 0) return;
     if (this.syncIfGrown()) {
       this.free(p); // the views grew: try again (at most once: they now cover every slot)
+      return;
+    }
+    if (this.isLive(p) && this.rawLiveBit(p)) {
+      this.clearRawLive(p);
+      rawFree(this, p);
       return;
     }
     throw this.invalidFree(p);

@@ -38,7 +38,8 @@
  *                   list (written by others) | QSBR read sequence | full-pool ring | its own
  *                   usedpools) | arena objects | segment map (one entry per slot) | live-block
  *                   bitmap (1 bit per ALIGNMENT of slot space: maxBytes/128 in 3.11, /64 legacy)
- *                   | pending-free bitmap (same size; free-threaded cross-thread frees)
+ *                   | pending-free bitmap (same size; free-threaded cross-thread frees) | raw
+ *                   live bitmap (same size; the raw allocator's blocks)
  *   +             GC STATE                    256 KiB        src/gc (generations, counts,
  *                                                            thresholds, stats, collection log)
  *   +             RUNTIME STATE               64 KiB         src/runtime + src/objects (type

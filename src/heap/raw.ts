@@ -174,7 +174,7 @@ export function rawMalloc(st: HeapState, n: number): number {
   st.set(S_RAW_BLOCKS, st.get(S_RAW_BLOCKS) + 1);
   st.set(S_RAW_BYTES, st.get(S_RAW_BYTES) + rawSizeOf(st, b) - RAW_HEADER);
   const p = b + RAW_HEADER;
-  st.markLive(p);
+  st.markRawLive(p);
   return p;
 }
 
@@ -215,7 +215,7 @@ function newSegment(st: HeapState, bs: number): number {
   return b;
 }
 
-/** Free the raw block whose payload is p (the caller has checked it is live and cleared its bit). */
+/** Free the raw block whose payload is p (the caller has checked it is live and cleared its raw live bit). */
 export function rawFree(st: HeapState, p: number): void {
   st.syncIfGrown(); // blocks and neighbours may lie in slots carved past our views
   const i32 = st.i32;

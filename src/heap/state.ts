@@ -28,14 +28,18 @@
  *          queue, a ring of full pools and the thread's own usedpools   threadHeapBytes(g) each
  *   +      arenas[maxSlots]: the arena objects            ARENA_OBJECT_BYTES each
  *   +      segment map[maxSlots]: one entry per slot      SEG_ENTRY_BYTES each
- *   +      live-block bitmap: one bit per ALIGNMENT unit of the slot space
+ *   +      live-block bitmap: one bit per ALIGNMENT unit of the slot space (pymalloc blocks)
  *   +      pending-free bitmap: the same shape; bit set while a block freed by a thread that does
  *          not own its pool waits for the owner to collect it (xfree.ts)
+ *   +      raw live bitmap: the same shape, for the raw allocator's blocks
  *
- * The live-block bitmap is the allocator's side table of truth about which addresses are
- * handed out: bit u is set exactly when `slotsOff + u * ALIGNMENT` is the start of a block
- * (pymalloc or raw) that is currently allocated. It makes `free()` of a double-freed, interior or
- * foreign pointer detectable exactly, whatever the program wrote into its blocks. In the
+ * The live-block bitmaps are the allocator's side tables of truth about which addresses are
+ * handed out: bit u of the live-block bitmap is set exactly when `slotsOff + u * ALIGNMENT` is
+ * the start of a pymalloc block that is currently allocated, bit u of the raw live bitmap when it
+ * is the payload of a raw block that is. They make `free()` of a double-freed, interior or
+ * foreign pointer detectable exactly, whatever the program wrote into its blocks; and since a set
+ * live bit can only be a pymalloc block in an arena, the free fast path needs neither the segment
+ * map nor a range check beyond its views to know that p is pymalloc's (heap.ts). In the
  * free-threaded mode the live bits of an owned pool are written by its owner only; a thread that
  * frees a block of a pool it does not own sets the block's bit in the pending-free bitmap instead
  * (atomically: that is what makes a double free from two threads detectable), and the owner
@@ -252,6 +256,7 @@ export interface StateOffsets {
   bitmap: number;
   bitmapBytes: number;
   xfreeBitmap: number;
+  rawBitmap: number;
   end: number;
 }
 
@@ -271,6 +276,7 @@ export function stateOffsets(g: Geometry, maxSlots: number, maxThreads: number):
   const bitmap = alignUp(segmap + maxSlots * SEG_ENTRY_BYTES, CACHE_LINE);
   const bitmapBytes = alignUp((maxSlots * g.ARENA_SIZE) / g.ALIGNMENT / 8, CACHE_LINE);
   const xfreeBitmap = bitmap + bitmapBytes;
+  const rawBitmap = xfreeBitmap + bitmapBytes;
   return {
     usedpools,
     nullRings,
@@ -283,7 +289,8 @@ export function stateOffsets(g: Geometry, maxSlots: number, maxThreads: number):
     bitmap,
     bitmapBytes,
     xfreeBitmap,
-    end: xfreeBitmap + bitmapBytes,
+    rawBitmap,
+    end: rawBitmap + bitmapBytes,
   };
 }
 
@@ -332,6 +339,8 @@ export class HeapState {
   declare readonly bitmapWord: number;
   /** Int32 distance from a live-bitmap word to the pending-free bitmap word of the same blocks */
   declare readonly xfreeDelta: number;
+  /** Int32 distance from a live-bitmap word to the raw live bitmap word of the same offsets */
+  declare readonly rawDelta: number;
   /** bitmapWord shifted so that offset p's bit is bit (p >> alignShift) & 31 of word
    *  bitmapBase + (p >> alignShift >> 5) (slotsOff is arena-aligned, so this is exact) */
   declare readonly bitmapBase: number;
@@ -379,6 +388,7 @@ export class HeapState {
     this.segmap = this.base + off.segmap;
     this.bitmapWord = (this.base + off.bitmap) >> 2;
     this.xfreeDelta = (off.xfreeBitmap - off.bitmap) >> 2;
+    this.rawDelta = (off.rawBitmap - off.bitmap) >> 2;
     this.bitmapBytes = off.bitmapBytes;
     this.bitmapBase = this.bitmapWord - ((layout.slotsOff >> g.ALIGNMENT_SHIFT) >> 5);
     this.slotsOff = layout.slotsOff;
@@ -470,7 +480,7 @@ export class HeapState {
     if (!(d >= 0 && d < this.slotSpace) || (p | 0) !== p || (p & this.alignMask) !== 0) return false;
     const u = p >> this.alignShift;
     const w = this.bitmapBase + (u >> 5);
-    return ((this.i32[w] & ~this.i32[w + this.xfreeDelta]) & (1 << u)) !== 0; // 1 << u uses u & 31
+    return (((this.i32[w] & ~this.i32[w + this.xfreeDelta]) | this.i32[w + this.rawDelta]) & (1 << u)) !== 0; // 1 << u uses u & 31
   }
 
   /** p's live bit alone (set for a block handed out, and for one freed by another thread that
@@ -499,6 +509,22 @@ export class HeapState {
   clearLive(p: number): void {
     const u = p >> this.alignShift;
     this.i32[this.bitmapBase + (u >> 5)] &= ~(1 << u);
+  }
+
+  /** p's raw live bit (set while p is the payload of a raw block handed out). */
+  rawLiveBit(p: number): boolean {
+    const u = p >> this.alignShift;
+    return (this.i32[this.bitmapBase + this.rawDelta + (u >> 5)] & (1 << u)) !== 0;
+  }
+
+  markRawLive(p: number): void {
+    const u = p >> this.alignShift;
+    this.i32[this.bitmapBase + this.rawDelta + (u >> 5)] |= 1 << u;
+  }
+
+  clearRawLive(p: number): void {
+    const u = p >> this.alignShift;
+    this.i32[this.bitmapBase + this.rawDelta + (u >> 5)] &= ~(1 << u);
   }
 }
 

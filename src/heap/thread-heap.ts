@@ -299,7 +299,7 @@ export class ThreadHeap extends Heap {
     this.lock.lock();
     try {
       if (!this.isLive(p)) throw this.invalidFree(p);
-      this.clearLive(p);
+      this.clearRawLive(p);
       rawFree(this, p);
     } finally {
       this.lock.unlock();

@@ -194,6 +194,7 @@ function verifyArenasAndPools(st: HeapState, usedpools: number, err: Err, f: Fie
     }
     if (liveBitsIn(st, poolAddress, address + st.arenaSize) !== 0) err(`arena ${index}: live bits in uncarved pools`);
     if (pendingBitsIn(st, poolAddress, address + st.arenaSize) !== 0) err(`arena ${index}: pending-free bits in uncarved pools`);
+    if (liveBitsIn(st, address, address + st.arenaSize, st.rawDelta) !== 0) err(`arena ${index}: raw live bits in an arena`);
     forEachCarvedPool(st, ao, (pool) => {
       verifyPool(st, pool, index, free.has(pool), ctx, err, f);
     });
@@ -344,6 +345,7 @@ function verifySlots(st: HeapState, err: Err, f: Field, nslots: number): void {
       const a = st.slotAddress(s);
       if (liveBitsIn(st, a, a + st.arenaSize) !== 0) err(`free slot ${s} has live bits`);
       if (pendingBitsIn(st, a, a + st.arenaSize) !== 0) err(`free slot ${s} has pending-free bits`);
+      if (liveBitsIn(st, a, a + st.arenaSize, st.rawDelta) !== 0) err(`free slot ${s} has raw live bits`);
     } else if (kind > 0) {
       const index = kind - 1;
       if (index >= maxarenas || f(st.arenaObject(index) + AO_ADDRESS) !== st.slotAddress(s)) err(`slot ${s} names arena ${index}, which is elsewhere`);
@@ -407,7 +409,7 @@ function verifyRaw(st: HeapState, err: Err, f: Field): void {
       if (prevPhys !== prev) err(`raw block ${b}: prev_phys ${prevPhys} != ${prev}`);
       if (((flags & RB_PREV_FREE_BIT) !== 0) !== prevFree) err(`raw block ${b}: PREV_FREE flag disagrees with its neighbour`);
       if (free && prevFree) err(`raw blocks ${prev} and ${b} are both free (not coalesced)`);
-      const live = st.isLive(b + RAW_HEADER);
+      const live = st.rawLiveBit(b + RAW_HEADER);
       if (free) {
         walkedFree.add(b);
         const list = listed.get(b);
@@ -430,7 +432,9 @@ function verifyRaw(st: HeapState, err: Err, f: Field): void {
       if (((f(sentinel) & RB_PREV_FREE_BIT) !== 0) !== prevFree) err(`raw segment ${first}: sentinel PREV_FREE flag is wrong`);
     }
     if (nblocks === 1 && onlyBlockFree) err(`raw segment ${first} is wholly free but was not given back`);
-    if (liveBitsIn(st, start, end) !== used) err(`raw segment ${first}: ${used} used blocks but ${liveBitsIn(st, start, end)} live bits`);
+    const rawBits = liveBitsIn(st, start, end, st.rawDelta);
+    if (rawBits !== used) err(`raw segment ${first}: ${used} used blocks but ${rawBits} raw live bits`);
+    if (liveBitsIn(st, start, end) !== 0) err(`raw segment ${first} has pymalloc live bits`);
     if (pendingBitsIn(st, start, end) !== 0) err(`raw segment ${first} has pending-free bits`);
   });
   for (const b of listed.keys()) {
