@@ -87,6 +87,15 @@ describe('verifyHeap catches', () => {
     expect(h.verifyHeap().join('\n')).toMatch(/segment map|free but on no free run/);
   });
 
+  it("a live bit in the other allocator's bitmap (free() trusts a pymalloc live bit to mean a pool block)", () => {
+    const { h, small } = setup();
+    h.markRawLive(small[0]!); // a raw live bit inside an arena
+    expect(h.verifyHeap().join('\n')).toMatch(/raw live bits in an arena/);
+    const { h: h2, raw } = setup();
+    h2.markLive(raw[0]!); // a pymalloc live bit on a raw block
+    expect(h2.verifyHeap().join('\n')).toMatch(/raw segment \d+ has pymalloc live bits/);
+  });
+
   it('a free raw block that lost its FREE flag, and a wrong raw byte count', () => {
     const { h, raw } = setup();
     const b = raw[1]! - RAW_HEADER;
