@@ -12,6 +12,14 @@
  *
  * Each task iteration runs BATCH pairs so that the timer's own cost is negligible; a few live
  * blocks are kept so that the pool is neither empty nor full (no slow path on either side).
+ * Both objects keep their fields typed (see the note atop HeapState in src/heap/state.ts) and both
+ * loops do the same int32 work with the result, so the ratio compares the allocators alone.
+ *
+ * Where the ratio stands (Node 20, measured by removing one piece at a time): the floor's head is
+ * one word at a fixed index, while pymalloc's fast path reads and writes the pool header, the
+ * freeblock list and the ref.count at data-dependent offsets, each with a bounds check; of the
+ * ~4.9 ns per pair, ref.count (++ in malloc, -- in free, as CPython) costs ~0.8 ns and the exact
+ * live bitmap ~0.5 ns. The goal of 2.0 is not reached by a faithful pymalloc on this engine.
  */
 import { Bench } from 'tinybench';
 import { createHeap, type Heap } from '../src/heap/index.ts';
