@@ -23,7 +23,10 @@ function internSlow(s: ObjectSpace, name: string): number {
   const d = s.i32[(s.layout.runtimeOff + RS_INTERNED) >> 2]!;
   const tmp = newStr(s, name);
   // free-threaded: the interned dict is shared by every thread, changed under its lock
-  if (s.ft) obLock(s.i32, d);
+  if (s.ft) {
+    obLock(s.i32, d);
+    s.syncIfGrown();
+  }
   let found: number;
   try {
     found = dictGetItem(s, d, tmp);

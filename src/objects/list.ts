@@ -142,13 +142,15 @@ export function listGetItemRef(s: ObjectSpace, o: number, i: number): number {
   const j = i < 0 ? i + n : i;
   if (!(j >= 0 && j < n)) return LIST_READ_RETRY;
   const item = i32[(i32[w + W_ITEM]! >> 2) + j * WPI];
-  if (obVersion(i32, o) !== v || !(item! > 0)) return LIST_READ_RETRY;
+  // (an item or block past this thread's views reads as undefined: the locked path syncs first)
+  if (obVersion(i32, o) !== v || !(item! > 0) || item! >= s.viewBytes) return LIST_READ_RETRY;
   return s.rc.tryIncref(item!) ? item! : LIST_READ_RETRY;
 }
 
 /** list[i] under the list's lock (the fallback of listGetItemRef): a new reference. */
 export function listGetItemLocked(s: ObjectSpace, o: number, i: number): number {
   obLock(s.i32, o);
+  s.syncIfGrown();
   try {
     const j = listIndex(s, o, i, 'list');
     const item = s.i32[itemWord(s, o, j)]!;

@@ -264,7 +264,10 @@ function newDictInstance(s: ObjectSpace, t: number, size: number): number {
  * Free-threaded: the shared keys are the class's, changed under its lock (critical.ts).
  */
 function initInlineValues(s: ObjectSpace, t: number): number {
-  if (s.ft) obLock(s.i32, t);
+  if (s.ft) {
+    obLock(s.i32, t);
+    s.syncIfGrown();
+  }
   let cap: number;
   try {
     const keys = s.i32[(t + T_CACHED_KEYS) >> 2]!;

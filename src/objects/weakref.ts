@@ -89,6 +89,7 @@ function newWeakrefLocked(s: ObjectSpace, o: number, off: number, callback: Weak
   const lw = weakrefLock(s, o);
   let basic = 0;
   lockAt(s.i32, lw);
+  s.syncIfGrown();
   try {
     const head = s.i32[f(o, off)]!;
     // a basic ref being deallocated (count 0, not unlinked yet) cannot be handed out
@@ -148,6 +149,7 @@ export function weakrefLock(s: ObjectSpace, o: number): number {
  */
 export function weakrefDeref(s: ObjectSpace, r: number): number {
   const o = Atomics.load(s.i32, f(r, WR_OBJECT));
+  if (o >= s.viewBytes) s.sync(); // made by a thread that grew the buffer since our last look
   if (o === s.None || !s.rc.tryIncref(o)) return s.None;
   return o;
 }
@@ -184,6 +186,7 @@ function unlinkWeakref(s: ObjectSpace, r: number, o: number): void {
 function clearWeakrefLocked(s: ObjectSpace, r: number, o: number): void {
   const lw = weakrefLock(s, o);
   lockAt(s.i32, lw);
+  s.syncIfGrown();
   try {
     if (s.i32[f(r, WR_OBJECT)] === o) unlinkWeakref(s, r, o);
   } finally {
@@ -238,7 +241,10 @@ export function clearWeakrefs(s: ObjectSpace, o: number, off: number): void {
   if (s.i32[headWord] === 0) return;
   const withCallback: number[] = [];
   const lw = s.ft ? weakrefLock(s, o) : 0;
-  if (lw !== 0) lockAt(s.i32, lw);
+  if (lw !== 0) {
+    lockAt(s.i32, lw);
+    s.syncIfGrown();
+  }
   try {
     while (s.i32[headWord] !== 0) {
       const r = s.i32[headWord]!;

@@ -1274,7 +1274,10 @@ function utf8(str: string): Uint8Array {
  *                             instead of run there (a lock is never held across stop-the-world)
  *
  * A critical section never polls the eval breaker nor blocks, so a thread holding a container
- * lock never parks; nothing that enters (`this.enter()`) runs while a lock is held.
+ * lock never parks; nothing that enters (`this.enter()`) runs while a lock is held. Right after
+ * taking a lock the views follow any growth of the buffer: the previous holder may have put the
+ * container's items in memory carved after this thread's last look (a write past a stale view
+ * would be silently lost).
  */
 export class PyImplFT extends PyImpl {
   /** references taken by snapshots during the current call; dropped when it ends */
@@ -1297,6 +1300,7 @@ export class PyImplFT extends PyImpl {
     const s = this.s;
     const defer = s.deferDeallocs();
     obLock(s.i32, o);
+    s.syncIfGrown(); // the holder before us may have grown the buffer
     try {
       return fn();
     } finally {
@@ -1310,6 +1314,7 @@ export class PyImplFT extends PyImpl {
     const s = this.s;
     const defer = s.deferDeallocs();
     obLock2(s.i32, a, b);
+    s.syncIfGrown();
     try {
       return fn();
     } finally {
@@ -1422,6 +1427,7 @@ export class PyImplFT extends PyImpl {
     s.check(item);
     this.expectKind(list, K_LIST, 'append');
     obLock(s.i32, list);
+    s.syncIfGrown();
     try {
       listAppend(s, list, item);
     } finally {
@@ -1436,6 +1442,7 @@ export class PyImplFT extends PyImpl {
     this.expectKind(list, K_LIST, 'pop');
     if (!Number.isInteger(index)) throw new PyTypeError('pop index must be an integer');
     obLock(s.i32, list);
+    s.syncIfGrown();
     try {
       return listPop(s, list, index);
     } finally {

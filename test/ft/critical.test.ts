@@ -76,6 +76,28 @@ describe('per-object locks', () => {
 });
 
 describe('containers shared by threads running at once (no GIL)', () => {
+  it('an object lock excludes: two threads incrementing a plain word under it lose no update', async () => {
+    const { rt, py } = ftRuntime();
+    const co = new Coordinator(rt.threads, 'runtime', { pool: sharedPool() });
+    try {
+      const l = py.list();
+      const spare = (l >> 2) + 9; // the unused high half of the list's `allocated`
+      const [ea, eb] = [py.threading.Event(), py.threading.Event()];
+      const n = 500_000;
+      await co.runThreads([
+        { module: PROGRAMS, fn: 'countUnderLock', args: [l, n, ea, eb], name: 'a' },
+        { module: PROGRAMS, fn: 'countUnderLock', args: [l, n, eb, ea], name: 'b' },
+      ]);
+      expect(rt.space.i32[spare]).toBe(2 * n);
+      rt.space.i32[spare] = 0;
+      py.decref(l);
+      py.decref(ea);
+      py.decref(eb);
+    } finally {
+      await co.close();
+    }
+  }, 60_000);
+
   it('two threads appending to one list 100,000 times each lose no item; the list verifies', async () => {
     const { rt, py } = ftRuntime({ maxHeapBytes: 256 * 2 ** 20 });
     const co = new Coordinator(rt.threads, 'runtime', { pool: sharedPool() });

@@ -6,6 +6,7 @@
 import { IndexError, KeyError, QueueEmpty, QueueFull } from '../../src/errors.ts';
 import type { Py, PyObject } from '../../src/runtime/types.ts';
 import { rng } from '../../src/scenario/random.ts';
+import { obLock, obUnlock } from '../../src/objects/critical.ts';
 
 /** Set `mine`, wait for `theirs`: the threads then really run at once. */
 function meet(py: Py, mine: PyObject, theirs: PyObject): void {
@@ -289,4 +290,21 @@ export function makeAndDrop(py: Py, cls: PyObject, n: number): number[] {
     py.decref(o);
   }
   return out;
+}
+
+/**
+ * n non-atomic increments (load, add, store) of a spare word of list `o` (the high half of its
+ * 8-byte `allocated` field) under o's object lock: only the lock keeps them from being lost.
+ */
+export function countUnderLock(py: Py, o: PyObject, n: number, mine: PyObject, theirs: PyObject): number {
+  meet(py, mine, theirs);
+  const s = (py as unknown as { space: { i32: Int32Array } }).space;
+  for (let i = 0; i < n; i++) {
+    obLock(s.i32, o);
+    const w = (o >> 2) + 9;
+    const v = s.i32[w]!;
+    s.i32[w] = v + 1;
+    obUnlock(s.i32, o);
+  }
+  return n;
 }
