@@ -30,3 +30,7 @@ export { WorkerPool, type WorkerPoolOptions } from './host/pool.ts';
 export type { ThreadOutcome as WorkerThreadOutcome, ThreadErrorRecord, AttachMode } from './host/types.ts';
 export { Collector, GcModuleImpl, readGcStats, readLog, LOG_RECORDS, DEBUG_STATS, DEBUG_COLLECTABLE, DEBUG_UNCOLLECTABLE, DEBUG_SAVEALL, DEBUG_LEAK, type GcStats, type GcGenerationStats, type CollectionRecord, type GcCallback, type CollectorOptions, type CollectResult } from './gc/index.ts';
 export { collectorGcModule, collectorOf } from './gc/install.ts';
+export { PyImplFT } from './runtime/py.ts';
+export { BRC_MERGE_BIT, PENDING_CALLS_BIT } from './runtime/runtime.ts';
+export { brcStats, type BrcStats } from './objects/brc.ts';
+export { AtomicRefcount, BiasedRefcount, PlainRefcount, makeRefcount, type RefcountStrategy, type BrcQueue } from './objects/refcount/index.ts';

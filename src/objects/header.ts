@@ -8,10 +8,12 @@
  *
  *     object offset o
  *     +0   ob_refcnt      the reference count (i32). plain/atomic: the whole count.
- *                         biased (issue 7): ob_ref_local, the owner thread's count, changed
- *                         without atomics by the owner only.
+ *                         biased (refcount/biased.ts): ob_ref_local, the owner thread's count,
+ *                         changed without atomics by the owner only.
  *     +4   ob_tid         spare under plain/atomic (always 0). biased: the owning thread's
- *                         index + 1 (0 = no owner: immortal, or static objects).
+ *                         ident (objects/brc.ts: unique per Python thread, its slot is
+ *                         (ident - 1) % maxThreads); 0 = no owner (immortal, static, merged, or
+ *                         made by a JS thread that runs no Python thread).
  *     +8   ob_type        offset of the type object (the low half of CPython's 8-byte pointer).
  *                         0 marks a DEAD object: dealloc writes 0 here before the memory goes
  *                         back to the allocator, so a stale handle is caught (see `checkHandle`).
@@ -19,8 +21,8 @@
  *                         never this one, so the mark survives the free.
  *     +12  ob_ref_shared  spare under plain/atomic (always 0). biased: the shared count, changed
  *                         with Atomics by other threads, as (count << 2) | state where state is
- *                         PEP 703's 0 default, 1 weakrefs, 2 queued, 3 merged. Issue 7 fits into
- *                         these 16 bytes without moving ob_type.
+ *                         PEP 703's 0 default, 1 weakrefs, 2 queued, 3 merged. Biased
+ *                         refcounting fits into these 16 bytes without moving ob_type.
  *     +16  ob_size        variable-size objects only (int, str length, bytes, tuple, list): the
  *                         low half of CPython's 8-byte `ob_size` (the high half stays 0).
  *
@@ -38,7 +40,9 @@
  *     +4   gc_prev   offset of the previous GC header.
  *     +8   gc_refs   scratch for the collector (`update_refs` copies ob_refcnt here); CPython
  *                    squeezes it into the upper bits of _gc_prev, we have the room.
- *     +12  gc_flags  PREV_MASK_COLLECTING-like and FINALIZED bits (constants below).
+ *     +12  gc_flags  PREV_MASK_COLLECTING-like and FINALIZED bits (constants below); bits 8 and
+ *                    up are the object's lock (ob_mutex) and its version, free-threaded
+ *                    (critical.ts).
  *
  * The pymalloc block of a container therefore starts at the GC header; a non-container's block
  * starts at the object itself. `blockOf(o)` gives the block to free.
@@ -70,7 +74,7 @@ export const W_SIZE = OB_SIZE >> 2;
 /** PEP 683's immortal count on 64-bit CPython 3.12 (UINT_MAX >> 2). Never changed once set. */
 export const IMMORTAL_REFCNT = 0x3fffffff;
 
-/* ---- biased reference counting (issue 7): the shared-count states, in ob_ref_shared's low bits ---- */
+/* ---- biased reference counting: the shared-count states, in ob_ref_shared's low bits ---- */
 export const SHARED_SHIFT = 2;
 export const SHARED_STATE_MASK = (1 << SHARED_SHIFT) - 1;
 export const SHARED_DEFAULT = 0;
