@@ -74,6 +74,16 @@ export const W_SIZE = OB_SIZE >> 2;
 /** PEP 683's immortal count on 64-bit CPython 3.12 (UINT_MAX >> 2). Never changed once set. */
 export const IMMORTAL_REFCNT = 0x3fffffff;
 
+/**
+ * ob_tid's top bit, free-threaded: OB_SHARED, the object may be read by other threads without a
+ * lock (CPython 3.13t's _PyGC_BITS_SHARED). Set on a list once a thread other than its owner
+ * touches it, on every item of such a list (list.ts), and on a weakly referenced object. The
+ * memory of a dead OB_SHARED object goes back through QSBR (space.ts); the owner id is the other
+ * 31 bits (TID_MASK), which merges keep the bit beside.
+ */
+export const OB_SHARED = 1 << 31;
+export const TID_MASK = ~OB_SHARED;
+
 /* ---- biased reference counting: the shared-count states, in ob_ref_shared's low bits ---- */
 export const SHARED_SHIFT = 2;
 export const SHARED_STATE_MASK = (1 << SHARED_SHIFT) - 1;

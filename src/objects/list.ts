@@ -13,12 +13,14 @@
  * without the list's lock, the lock word used as a sequence lock (critical.ts): note the version,
  * read size, item block and item, check the version again; only then take the reference with
  * tryIncref, which refuses an item that died meanwhile (its memory is still the dead object: frees
- * go through QSBR). Any doubt, and the read is redone under the lock.
+ * go through QSBR). Any doubt, and the read is redone under the lock. Only a shared list's items
+ * (and a thread's own lists') are read that way: listTouch marks a list shared, with its items,
+ * the first time a thread other than its owner uses it.
  */
 
 import { IndexError } from '../errors.ts';
 import { obLock, obUnlock, obVersion, OB_LOCKED } from './critical.ts';
-import { PTR, VAR_HEAD_BYTES, W_SIZE } from './header.ts';
+import { OB_SHARED, PTR, TID_MASK, VAR_HEAD_BYTES, W_SIZE, W_TID } from './header.ts';
 import { K_LIST } from './kinds.ts';
 import type { ObjectSpace, Visit } from './space.ts';
 
@@ -147,11 +149,37 @@ export function listGetItemRef(s: ObjectSpace, o: number, i: number): number {
   return s.rc.tryIncref(item!) ? item! : LIST_READ_RETRY;
 }
 
+/**
+ * Free-threaded, with o locked: the calling thread is about to use list o. A thread other than
+ * its owner makes it shared (OB_SHARED, header.ts): its items, now and later, may be read by
+ * others without the lock, so they are marked too (their memory will go back through QSBR).
+ * Returns whether o is shared (items stored into it must then be marked).
+ */
+export function listTouch(s: ObjectSpace, o: number): boolean {
+  const tid = s.i32[(o >> 2) + W_TID]!;
+  if ((tid & OB_SHARED) !== 0) return true;
+  if ((tid & TID_MASK) === s.ident) return false;
+  s.markShared(o);
+  const n = listLength(s, o);
+  if (n > 0) {
+    const base = itemWord(s, o, 0);
+    for (let i = 0; i < n; i++) s.markShared(s.i32[base + i * WPI]!);
+  }
+  return true;
+}
+
+/** Can this thread read o's items without the lock (o is shared, or this thread owns it)? */
+export function listReadableLockFree(s: ObjectSpace, o: number): boolean {
+  const tid = s.i32[(o >> 2) + W_TID]!;
+  return (tid & OB_SHARED) !== 0 || (tid & TID_MASK) === s.ident;
+}
+
 /** list[i] under the list's lock (the fallback of listGetItemRef): a new reference. */
 export function listGetItemLocked(s: ObjectSpace, o: number, i: number): number {
   obLock(s.i32, o);
   s.syncIfGrown();
   try {
+    listTouch(s, o);
     const j = listIndex(s, o, i, 'list');
     const item = s.i32[itemWord(s, o, j)]!;
     s.incref(item);

@@ -44,11 +44,12 @@
  *                        request in another thread's eval breaker), deferDeallocs/endDeferral
  *                        around critical sections (critical.ts)
  *
- * Free-threaded mode (config.gil 'none'): memory of dead objects goes back through the thread
- * heap's QSBR deferred free (heap/qsbr.ts) while a thread heap is bound, so a block another
- * thread may still be reading (it found the object in a list an instant before it died) is not
- * reused before every thread passed a quiescent point; a reader's tryIncref then fails on the
- * dead header (count 0) instead of resurrecting a stranger.
+ * Free-threaded mode (config.gil 'none'): the memory of a dead object that other threads may be
+ * reading without a lock (OB_SHARED in ob_tid: an item of a shared list, a weak referent) goes
+ * back through the thread heap's QSBR deferred free (heap/qsbr.ts) while another thread is
+ * attached, so a block a reader found an instant before the object died is not reused before
+ * every thread passed a quiescent point; the reader's tryIncref then fails on the dead header
+ * (count 0) instead of resurrecting a stranger. Everything else is freed at once.
  */
 
 import { GilsimError, MemoryError, PyReferenceError, PyTypeError } from '../errors.ts';
@@ -59,7 +60,7 @@ import type { RuntimeConfig } from '../runtime/config.ts';
 import { bytesDealloc, bytesSizeof } from './bytes.ts';
 import { dictClear, dictDealloc, dictSizeof, dictTraverse } from './dict.ts';
 import { floatSizeof } from './float.ts';
-import { GC_FINALIZED, GC_FLAGS, GC_NEXT, IMMORTAL_REFCNT, OBJECT_HEAD_BYTES, SHARED_SHIFT } from './header.ts';
+import { GC_FINALIZED, GC_FLAGS, GC_NEXT, IMMORTAL_REFCNT, OB_SHARED, OBJECT_HEAD_BYTES, SHARED_SHIFT } from './header.ts';
 import { intSizeof } from './int.ts';
 import {
   BUILTIN_NAMES,
@@ -173,7 +174,7 @@ export class ObjectSpace {
   readonly wGen0: number;
   readonly wCount0: number;
   readonly wThreshold0: number;
-  /** the strategy's owner id (ob_tid of new objects): the thread's ident under biased, else 0 */
+  /** ob_tid of new objects: the thread's ident under biased refcounting or without a GIL, else 0 */
   tid: number;
   /** the Python thread running on this JS thread: its ident (brc.ts) and slot; 0 / -1 when none */
   ident = 0;
@@ -320,7 +321,7 @@ export class ObjectSpace {
     const w = o >> 2;
     const i32 = this.i32;
     i32[w + W_REFCNT] = 1;
-    i32[w + W_TID] = this.rc.tid;
+    i32[w + W_TID] = this.tid;
     i32[w + W_TYPE] = type;
     i32[w + W_REF_SHARED] = 0;
   }
@@ -374,7 +375,7 @@ export class ObjectSpace {
     i32[w + W_GC_REFS] = 0;
     i32[w + W_GC_FLAGS] = 0; // (gc_next/gc_prev: the caller tracks at once)
     i32[w + W_GC_HEAD + W_REFCNT] = 1;
-    i32[w + W_GC_HEAD + W_TID] = this.rc.tid;
+    i32[w + W_GC_HEAD + W_TID] = this.tid;
     i32[w + W_GC_HEAD + W_TYPE] = type;
     i32[w + W_GC_HEAD + W_REF_SHARED] = 0;
     return g + GC_HEAD_BYTES;
@@ -403,7 +404,7 @@ export class ObjectSpace {
   /** Return a dead non-container's memory. The header is marked dead first. */
   freeObject(o: number): void {
     this.markDead(o);
-    if (this.deferFrees && Atomics.load(this.i32, this.wOnline) > 1) this.heap.freeDeferred!(o);
+    if (this.deferFrees && this.mayBeRead(o)) this.heap.freeDeferred!(o);
     else this.heap.free(o);
   }
 
@@ -411,8 +412,23 @@ export class ObjectSpace {
   freeGC(o: number): void {
     this.markDead(o);
     this.gcl.countFree();
-    if (this.deferFrees && Atomics.load(this.i32, this.wOnline) > 1) this.heap.freeDeferred!(o - GC_HEAD_BYTES);
+    if (this.deferFrees && this.mayBeRead(o)) this.heap.freeDeferred!(o - GC_HEAD_BYTES);
     else this.heap.free(o - GC_HEAD_BYTES);
+  }
+
+  /**
+   * Free-threaded: could another thread be reading dead o without a lock right now? Only an
+   * OB_SHARED object (an item of a shared list, a weak referent) can be, and only while another
+   * thread is attached.
+   */
+  private mayBeRead(o: number): boolean {
+    return (this.i32[(o >> 2) + W_TID]! & OB_SHARED) !== 0 && Atomics.load(this.i32, this.wOnline) > 1;
+  }
+
+  /** Free-threaded: o may be read by other threads without a lock (header.ts OB_SHARED). */
+  markShared(o: number): void {
+    const w = o >> 2;
+    if (this.i32[w + W_REFCNT]! < IMMORTAL_REFCNT && (this.i32[w + W_TID]! & OB_SHARED) === 0) Atomics.or(this.i32, w + W_TID, OB_SHARED);
   }
 
   private markDead(o: number): void {
@@ -457,7 +473,9 @@ export class ObjectSpace {
     this.slot = slot;
     this.ident = this.records !== 0 ? openThreadRecord(this, slot) : slot + 1;
     this.rc.setOwner(this.ident);
-    this.tid = this.rc.tid;
+    // ob_tid of new objects: the owner under biased refcounting; free-threaded, the maker too
+    // (plain/atomic ignore it; list.ts tells a list's owner from other threads by it)
+    this.tid = this.ft ? this.ident : this.rc.tid;
     this.deferFrees = deferFrees && this.heap.freeDeferred !== undefined && this.records !== 0;
     if (this.records !== 0) this.wOnline = onlineWord(this);
     return this.ident;

@@ -85,6 +85,7 @@ export function newWeakref(s: ObjectSpace, o: number, callback?: WeakCallback): 
  */
 function newWeakrefLocked(s: ObjectSpace, o: number, off: number, callback: WeakCallback | undefined): number {
   s.rc.setMaybeWeakref(o);
+  s.markShared(o); // ref() reads it without a lock: its memory must go back through QSBR
   const r = allocWeakref(s, o, callback);
   const lw = weakrefLock(s, o);
   let basic = 0;

@@ -70,6 +70,8 @@ import {
   listDelItem,
   listGetItemLocked,
   listGetItemRef,
+  listReadableLockFree,
+  listTouch,
   listItem,
   listLength,
   listPop,
@@ -1263,7 +1265,11 @@ function utf8(str: string): Uint8Array {
  *   list/dict/set mutation    under the container's lock (a critical section); objects whose
  *                             count reaches zero inside it are deallocated after the unlock
  *   list[i]                   read without the lock, the lock word as a sequence lock, the item
- *                             taken with tryIncref (list.ts listGetItemRef); else under the lock
+ *                             taken with tryIncref (list.ts listGetItemRef); else under the lock.
+ *                             A list used by a thread other than its maker becomes shared
+ *                             (listTouch): its items, now and later, are marked OB_SHARED, so
+ *                             their memory goes back through QSBR; a thread's private lists cost
+ *                             no deferred frees
  *   dict[k], k in d/s          under the container's lock, the reference taken inside it
  *   attributes                an instance together with its class (the shared keys of the class
  *                             are written by every instance), a class alone
@@ -1367,7 +1373,10 @@ export class PyImplFT extends PyImpl {
 
   protected override itemsOf(o: PyObject): number[] {
     if (this.s.kindOf(o) !== K_LIST) return super.itemsOf(o);
-    return this.locked(o, () => this.hold(super.itemsOf(o)));
+    return this.locked(o, () => {
+      listTouch(this.s, o);
+      return this.hold(super.itemsOf(o));
+    });
   }
 
   protected override dictEntries(d: PyObject): number[] {
@@ -1429,6 +1438,7 @@ export class PyImplFT extends PyImpl {
     obLock(s.i32, list);
     s.syncIfGrown();
     try {
+      if (listTouch(s, list)) s.markShared(item);
       listAppend(s, list, item);
     } finally {
       obUnlock(s.i32, list);
@@ -1444,6 +1454,7 @@ export class PyImplFT extends PyImpl {
     obLock(s.i32, list);
     s.syncIfGrown();
     try {
+      listTouch(s, list);
       return listPop(s, list, index);
     } finally {
       obUnlock(s.i32, list);
@@ -1457,7 +1468,7 @@ export class PyImplFT extends PyImpl {
       this.enter();
       s.check(o);
       const i = this.indexArg(key);
-      const v = listGetItemRef(s, o, i);
+      const v = listReadableLockFree(s, o) ? listGetItemRef(s, o, i) : LIST_READ_RETRY;
       return v !== LIST_READ_RETRY ? v : listGetItemLocked(s, o, i);
     }
     return super.getitem(o, key); // dicts: dictGet below; tuples, str, bytes: immutable
@@ -1491,7 +1502,10 @@ export class PyImplFT extends PyImpl {
     }
     if (kind === K_LIST) {
       const i = this.indexArg(key);
-      this.locked(o, () => listSetItem(s, o, i, value));
+      this.locked(o, () => {
+        if (listTouch(s, o)) s.markShared(value);
+        listSetItem(s, o, i, value);
+      });
       return;
     }
     throw new PyTypeError(`'${s.typeName(o)}' object does not support item assignment`);
@@ -1511,7 +1525,10 @@ export class PyImplFT extends PyImpl {
     }
     if (kind === K_LIST) {
       const i = this.indexArg(key);
-      this.locked(o, () => listDelItem(s, o, i));
+      this.locked(o, () => {
+        listTouch(s, o);
+        listDelItem(s, o, i);
+      });
       return;
     }
     throw new PyTypeError(`'${s.typeName(o)}' object doesn't support item deletion`);

@@ -27,6 +27,8 @@
  *   immortal objects (ob_ref_local >= IMMORTAL_REFCNT) are never written, as in the other
  *            strategies.
  *
+ * ob_tid's top bit is OB_SHARED (header.ts), not part of the owner id: compares mask it off.
+ *
  * An object with ob_tid == 0 has no owner (it was made by a thread that is not a Python thread,
  * or its count was merged): every thread takes the shared path, and a decref that would queue it
  * merges it at once instead (nobody else could). The same happens when the owner has exited
@@ -56,9 +58,11 @@ const SHARED_DEFAULT = 0;
 const SHARED_WEAKREFS = 1;
 const SHARED_QUEUED = 2;
 const SHARED_MERGED = 3;
+const OB_SHARED = 1 << 31;
+const TID_MASK = ~OB_SHARED;
 export const MIRRORS = {
   IMMORTAL_REFCNT, W_REFCNT, W_TID, W_REF_SHARED, SHARED_SHIFT, SHARED_STATE_MASK, SHARED_DEFAULT,
-  SHARED_WEAKREFS, SHARED_QUEUED, SHARED_MERGED,
+  SHARED_WEAKREFS, SHARED_QUEUED, SHARED_MERGED, OB_SHARED, TID_MASK,
 };
 /** one shared reference: 1 << SHARED_SHIFT */
 const SHARED_ONE = 1 << SHARED_SHIFT;
@@ -103,7 +107,7 @@ export class BiasedRefcount implements RefcountStrategy {
     const w = o >> 2;
     const local = this.i32[w]!;
     if (local >= IMMORTAL_REFCNT) return;
-    if (this.i32[w + W_TID] === this.me) this.i32[w] = local + 1;
+    if ((this.i32[w + W_TID]! & TID_MASK) === this.me) this.i32[w] = local + 1;
     else Atomics.add(this.i32, w + W_REF_SHARED, SHARED_ONE);
   }
 
@@ -111,7 +115,7 @@ export class BiasedRefcount implements RefcountStrategy {
     const w = o >> 2;
     const local = this.i32[w]!;
     if (local >= IMMORTAL_REFCNT) return false;
-    if (this.i32[w + W_TID] === this.me) {
+    if ((this.i32[w + W_TID]! & TID_MASK) === this.me) {
       this.i32[w] = local - 1;
       return local === 1 && this.mergeZeroLocal(w);
     }
@@ -132,7 +136,7 @@ export class BiasedRefcount implements RefcountStrategy {
    */
   setCount(o: number, n: number): void {
     const w = o >> 2;
-    this.i32[w + W_TID] = n >= IMMORTAL_REFCNT ? 0 : this.tid;
+    this.i32[w + W_TID] = n >= IMMORTAL_REFCNT ? 0 : this.tid | (this.i32[w + W_TID]! & OB_SHARED);
     Atomics.store(this.i32, w + W_REF_SHARED, 0);
     Atomics.store(this.i32, w, n);
   }
@@ -141,7 +145,7 @@ export class BiasedRefcount implements RefcountStrategy {
     const w = o >> 2;
     const local = this.i32[w]!;
     if (local >= IMMORTAL_REFCNT) return true;
-    if (this.i32[w + W_TID] === this.me) {
+    if ((this.i32[w + W_TID]! & TID_MASK) === this.me) {
       if (local <= 0) return false;
       this.i32[w] = local + 1;
       return true;
@@ -167,7 +171,7 @@ export class BiasedRefcount implements RefcountStrategy {
     const i32 = this.i32;
     let shared = Atomics.load(i32, w + W_REF_SHARED);
     if (shared === 0) return true;
-    Atomics.store(i32, w + W_TID, 0);
+    Atomics.and(i32, w + W_TID, OB_SHARED); // no owner any more (the OB_SHARED bit stays)
     for (;;) {
       const next = (shared & ~SHARED_STATE_MASK) | SHARED_MERGED;
       const seen = Atomics.compareExchange(i32, w + W_REF_SHARED, shared, next);
@@ -195,7 +199,7 @@ export class BiasedRefcount implements RefcountStrategy {
 
   /** The shared word is now QUEUED with o's reference in it: hand o to its owner. */
   private queueOrMerge(o: number): boolean {
-    const owner = Atomics.load(this.i32, (o >> 2) + W_TID);
+    const owner = Atomics.load(this.i32, (o >> 2) + W_TID) & TID_MASK;
     if (owner === 0) return this.explicitMerge(o, -1) === 0;
     return this.brc.queue(o, owner);
   }
@@ -228,7 +232,7 @@ export class BiasedRefcount implements RefcountStrategy {
       shared = seen;
     }
     Atomics.store(i32, w + W_REFCNT, 0);
-    Atomics.store(i32, w + W_TID, 0);
+    Atomics.and(i32, w + W_TID, OB_SHARED);
     return count;
   }
 }
