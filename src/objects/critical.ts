@@ -37,7 +37,14 @@
  */
 
 import { DeadlockError } from '../errors.ts';
-import { GC_FLAGS, GC_HEAD_BYTES } from './header.ts';
+
+/*
+ * Hot-path constants, repeated here as literals on purpose (see objects/space.ts);
+ * test/objects/mirrors.test.ts checks every copy against its definition.
+ */
+const GC_HEAD_BYTES = 16;
+const GC_FLAGS = 12;
+export const MIRRORS = { GC_HEAD_BYTES, GC_FLAGS };
 
 export const OB_LOCKED = 1 << 8;
 export const OB_HAS_PARKED = 1 << 9;

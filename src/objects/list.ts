@@ -19,8 +19,8 @@
  */
 
 import { IndexError } from '../errors.ts';
-import { obLock, obUnlock, obVersion, OB_LOCKED } from './critical.ts';
-import { OB_SHARED, PTR, TID_MASK, VAR_HEAD_BYTES, W_SIZE, W_TID } from './header.ts';
+import { obLock, obUnlock, obVersion } from './critical.ts';
+import { PTR, VAR_HEAD_BYTES } from './header.ts';
 import { K_LIST } from './kinds.ts';
 import type { ObjectSpace, Visit } from './space.ts';
 
@@ -30,6 +30,16 @@ export const LIST_BYTES = VAR_HEAD_BYTES + 2 * PTR;
 const W_ITEM = L_ITEM >> 2;
 const W_ALLOCATED = L_ALLOCATED >> 2;
 const WPI = PTR >> 2;
+/*
+ * Hot-path constants, repeated here as literals on purpose (see objects/space.ts);
+ * test/objects/mirrors.test.ts checks every copy against its definition.
+ */
+const W_SIZE = 4;
+const W_TID = 1;
+const OB_SHARED = 1 << 31;
+const TID_MASK = ~OB_SHARED;
+const OB_LOCKED = 1 << 8;
+export const MIRRORS = { W_SIZE, W_TID, OB_SHARED, TID_MASK, OB_LOCKED };
 
 export function listSizeof(s: ObjectSpace, o: number): number {
   return LIST_BYTES + PTR * listAllocated(s, o);
@@ -126,8 +136,8 @@ export function listPop(s: ObjectSpace, o: number, i: number): number {
   return item;
 }
 
-/** listGetItemRef could not trust its lock-free read: redo it under the lock. */
-export const LIST_READ_RETRY = -1;
+/** listGetItemRef could not trust its lock-free read: redo it under the lock (never an item). */
+export const LIST_READ_RETRY = 0;
 
 /**
  * list[i] (a Python index: negative counts from the end) as a new reference, without the list's

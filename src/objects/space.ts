@@ -60,7 +60,7 @@ import type { RuntimeConfig } from '../runtime/config.ts';
 import { bytesDealloc, bytesSizeof } from './bytes.ts';
 import { dictClear, dictDealloc, dictSizeof, dictTraverse } from './dict.ts';
 import { floatSizeof } from './float.ts';
-import { GC_FINALIZED, GC_FLAGS, GC_NEXT, IMMORTAL_REFCNT, OB_SHARED, OBJECT_HEAD_BYTES, SHARED_SHIFT } from './header.ts';
+import { GC_FINALIZED, GC_FLAGS, GC_NEXT, IMMORTAL_REFCNT, OBJECT_HEAD_BYTES, SHARED_SHIFT } from './header.ts';
 import { intSizeof } from './int.ts';
 import {
   BUILTIN_NAMES,
@@ -127,10 +127,11 @@ const K_TYPE = 12;
 const K_INSTANCE = 13;
 const K_WEAKREF = 14;
 const NATIVE_BASE = 32;
+const OB_SHARED = 1 << 31;
 export const MIRRORS = {
   W_REFCNT, W_TID, W_TYPE, W_REF_SHARED, GC_HEAD_BYTES, W_GC_REFS, W_GC_FLAGS, W_GC_HEAD, T_KIND, T_FLAGS,
   TPFLAGS_HAVE_GC, K_OBJECT, K_NONE, K_BOOL, K_INT, K_FLOAT, K_STR, K_BYTES, K_TUPLE, K_LIST, K_DICT, K_SET,
-  K_TYPE, K_INSTANCE, K_WEAKREF, NATIVE_BASE,
+  K_TYPE, K_INSTANCE, K_WEAKREF, NATIVE_BASE, OB_SHARED,
 };
 
 /** The part of the heap the object space uses (src/heap's Heap satisfies it). */

@@ -65,7 +65,6 @@ import {
 } from '../objects/kinds.ts';
 import { obLock, obLock2, obUnlock, obUnlock2 } from '../objects/critical.ts';
 import {
-  LIST_READ_RETRY,
   listAppend,
   listDelItem,
   listGetItemLocked,
@@ -1288,10 +1287,13 @@ function utf8(str: string): Uint8Array {
 export class PyImplFT extends PyImpl {
   /** references taken by snapshots during the current call; dropped when it ends */
   private readonly held: number[] = [];
+  /** the list type object (the getitem fast path compares with it) */
+  private readonly listType: number;
 
   constructor(rt: Runtime, ops: ThreadOps, gcFactory: GcModuleFactory = trackingGcModule) {
     super(rt, ops, gcFactory);
     const s = this.s;
+    this.listType = s.staticType(K_LIST);
     const collect = s.onGcThreshold;
     s.onGcThreshold = () => {
       if (s.deferring) rt.threads.current?.scheduleGc();
@@ -1464,12 +1466,12 @@ export class PyImplFT extends PyImpl {
   override getitem(o: PyObject, key: PyObject | number): PyObject {
     const s = this.s;
     // a list (one look at the type word: a bogus handle goes to the full checks of super)
-    if ((o | 0) === o && o >= s.minObject && o < s.viewBytes && (o & s.alignMask) === 0 && s.i32[(o >> 2) + W_TYPE] === s.staticType(K_LIST)) {
+    if ((o | 0) === o && o >= s.minObject && o < s.viewBytes && (o & s.alignMask) === 0 && s.i32[(o >> 2) + W_TYPE] === this.listType) {
       this.enter();
       s.check(o);
       const i = this.indexArg(key);
-      const v = listReadableLockFree(s, o) ? listGetItemRef(s, o, i) : LIST_READ_RETRY;
-      return v !== LIST_READ_RETRY ? v : listGetItemLocked(s, o, i);
+      const v = listReadableLockFree(s, o) ? listGetItemRef(s, o, i) : 0;
+      return v !== 0 ? v : listGetItemLocked(s, o, i); // 0: LIST_READ_RETRY
     }
     return super.getitem(o, key); // dicts: dictGet below; tuples, str, bytes: immutable
   }

@@ -8,6 +8,8 @@ import * as header from '../../src/objects/header.ts';
 import * as kinds from '../../src/objects/kinds.ts';
 import { MIRRORS as atomic } from '../../src/objects/refcount/atomic.ts';
 import { MIRRORS as biased } from '../../src/objects/refcount/biased.ts';
+import * as critical from '../../src/objects/critical.ts';
+import { MIRRORS as list } from '../../src/objects/list.ts';
 import { MIRRORS as plain } from '../../src/objects/refcount/plain.ts';
 import { MIRRORS as space } from '../../src/objects/space.ts';
 import { MIRRORS as typeobject } from '../../src/objects/typeobject.ts';
@@ -16,6 +18,7 @@ import { MIRRORS as py } from '../../src/runtime/py.ts';
 const definitions: Record<string, number> = {
   ...(header as unknown as Record<string, number>),
   ...(kinds as unknown as Record<string, number>),
+  ...(critical as unknown as Record<string, number>),
   W_NEXT: header.GC_NEXT >> 2,
   W_PREV: header.GC_PREV >> 2,
   W_GC_NEXT: header.GC_NEXT >> 2,
@@ -32,6 +35,8 @@ describe('hot-path constant copies', () => {
     ['refcount/plain.ts', plain],
     ['refcount/atomic.ts', atomic],
     ['refcount/biased.ts', biased],
+    ['objects/critical.ts', critical.MIRRORS],
+    ['objects/list.ts', list],
     ['objects/space.ts', space],
     ['objects/typeobject.ts', typeobject],
     ['runtime/py.ts', py],
