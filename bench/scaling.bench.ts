@@ -33,7 +33,7 @@ import { runScenario } from '../src/scenario/runner.ts';
 
 const ROUNDS = 200_000;
 const SLOTS = 1000;
-const REPS = 4;
+const REPS = 6;
 const BATCH = 10_000;
 const HEAP_BYTES = 512 * 2 ** 20;
 
