@@ -47,7 +47,7 @@ export default defineScenario({
   params: {
     threads: param.int({ default: 2, min: 1, max: 64, description: 'threads' }),
     slots: param.int({ default: 1000, min: 1, description: 'slots each thread owns' }),
-    rounds: param.int({ default: 30_000, min: 0, description: 'replacements per thread' }),
+    rounds: param.int({ default: 300_000, min: 0, description: 'replacements per thread' }),
   },
   programs: { storm },
   threads: ({ params: p, seed }) =>

@@ -15,7 +15,7 @@ const CONFIG_FLAGS = `Configuration (each overrides its part of the --python pro
         2.7    legacy GIL (check interval 100), 8-byte/4 KiB/256 KiB allocator, gc 700/10/10
         3.11   new GIL (switch interval 5 ms), 16-byte/16 KiB/1 MiB allocator, gc 700/10/10
         3.13   as 3.11 with gc 2000/10/10
-        3.13t  no GIL, atomic refcounts, stop-the-world collection, gc 2000/10/10
+        3.13t  no GIL, biased refcounts, per-thread pools, stop-the-world collection, gc 2000/10/10
   --gil <${GIL_POLICIES.join('|')}>     the lock policy
   --switch-interval <ms>          the new GIL's switch interval
   --check-interval <n>            the legacy GIL's ticks between releases
