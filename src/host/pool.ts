@@ -16,8 +16,24 @@
  *  - idleTimeout: Infinity: workers live until the pool is destroyed.
  */
 
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ThreadOutcome, ThreadTask } from './types.ts';
+
+/**
+ * tsx's loader, resolved from this package rather than from the current directory: a user who
+ * runs gilsim from a project of their own (or any folder) has no tsx of their own to find.
+ */
+const TSX_LOADER = tsxLoaderUrl();
+
+function tsxLoaderUrl(): string {
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve('tsx/package.json');
+  const entry = (require(pkgPath) as { exports: { '.': string | { import?: string; default?: string } } }).exports['.'];
+  const file = typeof entry === 'string' ? entry : (entry.import ?? entry.default ?? './dist/loader.mjs');
+  return new URL(file, pathToFileURL(pkgPath)).href;
+}
 
 export const WORKER_FILE = new URL('../../workers/python-thread.ts', import.meta.url).href;
 
@@ -62,7 +78,7 @@ export class WorkerPool {
       maxThreads: n,
       idleTimeout: Infinity,
       atomics: 'disabled',
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', TSX_LOADER],
       concurrentTasksPerWorker: 1,
       maxQueue: Infinity,
     });

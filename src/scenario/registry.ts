@@ -80,6 +80,14 @@ async function loadFile(url: string, builtin: boolean): Promise<LoadedScenario> 
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
+    // A .ts file in a folder whose package.json does not say "type": "module" is compiled as
+    // CommonJS, which cannot require the ES modules gilsim is made of: say what to do instead.
+    if (/require\(\) ES Module|require\(esm\)|ERR_REQUIRE_ESM/.test(msg)) {
+      throw new ConfigError(
+        `cannot load scenario ${url}: it was compiled as CommonJS. Scenario files are ES modules: ` +
+          `name it .mts, or put it in a folder whose package.json has "type": "module"`,
+      );
+    }
     throw new ConfigError(`cannot load scenario ${url}: ${msg}`);
   }
   const { scenario, exportName } = findScenario(mod, url);
