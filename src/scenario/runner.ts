@@ -184,7 +184,12 @@ class Run {
     const settled = now();
     clearInterval(sampler);
     this.sample();
-    if (!ran) return;
+    if (!ran) {
+      // A thread raised: the GIL figures still cover the time the phase ran until then.
+      this.gilLast = safe(() => this.engine.gilCounters(), gil0);
+      this.measuredMs += settled - posted;
+      return;
+    }
     // The phase is the span its programs ran (from the first start to the last end, on the
     // workers): posting the tasks and carrying the outcomes back are not the workload's time.
     const t0 = ran.length ? Math.min(...ran.map((r) => r.startedAt)) : posted;

@@ -99,5 +99,8 @@ describe('a thread that raises', () => {
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     expect(doc.error).toMatchObject({ thread: 'doomed', type: 'KeyError' });
     expect(doc.error.stack).toContain('doom');
+    // The GIL figures of a run that ended early cover the time until the failure: never negative.
+    expect(doc.gil.switches).toBeGreaterThanOrEqual(0);
+    expect(doc.gil.heldFraction).toBeGreaterThanOrEqual(0);
   });
 });
