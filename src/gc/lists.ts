@@ -63,18 +63,20 @@ const GC_HEAD_WORDS = GC_HEAD_BYTES >> 2;
 const LOCK_WAIT_MS = 1;
 
 export class GcLists {
-  private i32: Int32Array;
+  // [perf-objects] `declare` fields, assigned in the constructor: V8 then tracks them as typed
+  // (Smi, boolean, Int32Array) instead of "undefined first" untyped fields
+  private declare i32: Int32Array;
   /** offset of the GC STATE region */
-  readonly base: number;
+  declare readonly base: number;
   /** word indices of the hot fields (the object space's inlined fast paths use them too) */
-  readonly wGen0: number;
-  readonly wCount0: number;
-  readonly wThreshold0: number;
-  private readonly wEnabled: number;
-  private readonly wCollecting: number;
-  private readonly wLock: number;
+  declare readonly wGen0: number;
+  declare readonly wCount0: number;
+  declare readonly wThreshold0: number;
+  private declare readonly wEnabled: number;
+  private declare readonly wCollecting: number;
+  private declare readonly wLock: number;
   /** take the list lock around link/unlink (threads without a GIL) */
-  readonly locking: boolean;
+  declare readonly locking: boolean;
 
   constructor(i32: Int32Array, gcOff: number, locking: boolean) {
     this.i32 = i32;

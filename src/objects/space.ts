@@ -157,33 +157,33 @@ export interface ClassHooks {
 export type UnraisableHook = (err: unknown, where: string) => void;
 
 export class ObjectSpace {
-  readonly mem: Memory;
-  readonly layout: Layout;
-  readonly heap: ObjectHeap;
-  readonly config: RuntimeConfig;
+  declare readonly mem: Memory;
+  declare readonly layout: Layout;
+  declare readonly heap: ObjectHeap;
+  declare readonly config: RuntimeConfig;
   /* fixed-length views over [0, viewBytes) of the buffer: fast (length-tracking views are not
    * optimised by V8); replaced by sync() when the buffer grew. */
-  i32: Int32Array;
-  u32: Uint32Array;
-  u8: Uint8Array;
-  i8: Int8Array;
-  u16: Uint16Array;
-  i16: Int16Array;
-  f64: Float64Array;
+  declare i32: Int32Array;
+  declare u32: Uint32Array;
+  declare u8: Uint8Array;
+  declare i8: Int8Array;
+  declare u16: Uint16Array;
+  declare i16: Int16Array;
+  declare f64: Float64Array;
   viewBytes = 0;
   /** hot words copied from the GC lists and the strategy (the flattened fast paths use them) */
-  readonly wGen0: number;
-  readonly wCount0: number;
-  readonly wThreshold0: number;
+  declare readonly wGen0: number;
+  declare readonly wCount0: number;
+  declare readonly wThreshold0: number;
   /** ob_tid of new objects: the thread's ident under biased refcounting or without a GIL, else 0 */
-  tid: number;
+  declare tid: number;
   /** the Python thread running on this JS thread: its ident (brc.ts) and slot; 0 / -1 when none */
   ident = 0;
   slot = -1;
   /** offset of the thread records block (brc.ts) */
   records = 0;
   /** threads run without a GIL (config.gil 'none'): critical sections, deferred frees */
-  readonly ft: boolean;
+  declare readonly ft: boolean;
   /** free dead objects' memory through QSBR (ft, with a bound thread heap) while another
    *  thread is attached (the count at word wOnline, brc.ts) */
   deferFrees = false;
@@ -191,21 +191,21 @@ export class ObjectSpace {
   /** Put request `what` (MERGE_REFCOUNTS, PENDING_CALLS) in slot's eval breaker (the runtime sets it). */
   notifyThread: (slot: number, what: number) => void = () => {};
   /** the heap's slot count word (S_NSLOTS): when it moves, the buffer has grown */
-  private readonly nslotsWord: number;
+  private declare readonly nslotsWord: number;
   private knownSlots = -1;
-  readonly rc: RefcountStrategy;
-  readonly gcl: GcLists;
-  readonly st: Statics;
+  declare readonly rc: RefcountStrategy;
+  declare readonly gcl: GcLists;
+  declare readonly st: Statics;
   /** handles: the static None/True/False */
-  readonly None: number;
-  readonly True: number;
-  readonly False: number;
+  declare readonly None: number;
+  declare readonly True: number;
+  declare readonly False: number;
   /** the static `type` type object: every type object's ob_type */
-  readonly typeType: number;
+  declare readonly typeType: number;
   /** lowest possible object offset (the statics) */
-  readonly minObject: number;
+  declare readonly minObject: number;
   /** ALIGNMENT - 1: every object offset is a multiple of ALIGNMENT */
-  readonly alignMask: number;
+  declare readonly alignMask: number;
 
   /** deallocations waiting for the running dealloc loop (the trashcan) */
   private readonly pending: number[] = [];

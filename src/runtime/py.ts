@@ -307,18 +307,20 @@ function isJsIndex(s: ObjectSpace, key: number): boolean {
 }
 
 export class PyImpl implements Py {
-  readonly None: PyObject;
-  readonly True: PyObject;
-  readonly False: PyObject;
-  readonly rt: Runtime;
-  readonly space: ObjectSpace;
-  readonly ops: ThreadOps;
-  readonly sys: SysModule;
-  readonly gc: GcModule;
-  readonly time: TimeModule;
-  readonly threading: ThreadingModule;
-  readonly queue: QueueModule;
-  protected readonly s: ObjectSpace;
+  /* `declare` fields, assigned in the constructor: V8 tracks their types (a field declared the
+   * default way is created as undefined first, and loads through it are untyped) */
+  declare readonly None: PyObject;
+  declare readonly True: PyObject;
+  declare readonly False: PyObject;
+  declare readonly rt: Runtime;
+  declare readonly space: ObjectSpace;
+  declare readonly ops: ThreadOps;
+  declare readonly sys: SysModule;
+  declare readonly gc: GcModule;
+  declare readonly time: TimeModule;
+  declare readonly threading: ThreadingModule;
+  declare readonly queue: QueueModule;
+  protected declare readonly s: ObjectSpace;
 
   constructor(rt: Runtime, ops: ThreadOps, gcFactory: GcModuleFactory = trackingGcModule) {
     this.rt = rt;
@@ -1288,7 +1290,7 @@ export class PyImplFT extends PyImpl {
   /** references taken by snapshots during the current call; dropped when it ends */
   private readonly held: number[] = [];
   /** the list type object (the getitem fast path compares with it) */
-  private readonly listType: number;
+  private declare readonly listType: number;
 
   constructor(rt: Runtime, ops: ThreadOps, gcFactory: GcModuleFactory = trackingGcModule) {
     super(rt, ops, gcFactory);

@@ -19,7 +19,7 @@ export const MIRRORS = { IMMORTAL_REFCNT, W_REFCNT };
 export class AtomicRefcount implements RefcountStrategy {
   readonly kind = 'atomic' as const;
   readonly tid = 0;
-  private i32: Int32Array;
+  private declare i32: Int32Array;
 
   constructor(i32: Int32Array) {
     this.i32 = i32;

@@ -85,9 +85,9 @@ export class BiasedRefcount implements RefcountStrategy {
   tid = 0;
   /** the ident an object's ob_tid is compared with: tid, or NOT_AN_OWNER while tid is 0 */
   private me = NOT_AN_OWNER;
-  private i32: Int32Array;
+  private declare i32: Int32Array;
   /** where queued objects go; until the object space plugs objects/brc.ts in, merge at once */
-  brc: BrcQueue;
+  declare brc: BrcQueue;
 
   constructor(i32: Int32Array) {
     this.i32 = i32;
