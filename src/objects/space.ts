@@ -76,7 +76,7 @@ import { listClear, listDealloc, listSizeof, listTraverse } from './list.ts';
 import { nativeClear, nativeDealloc, nativeSizeof, nativeTraverse, nativeTypeName } from './native.ts';
 import { closeThreadRecord, MERGE_REFCOUNTS, mergeQueued, onlineWord, openThreadRecord, PENDING_CALLS, queueToOwner } from './brc.ts';
 import { CALL_DEL, CALL_WEAKREF, callName, OWNER_EXITED, pushCall, runPendingCalls } from './pending.ts';
-import { BiasedRefcount, makeRefcount, type RefcountStrategy } from './refcount/index.ts';
+import { BiasedRefcount, makeRefcount, PlainRefcount, type RefcountStrategy } from './refcount/index.ts';
 import { setClear, setDealloc, setSizeof, setTraverse } from './set.ts';
 import { staticsAt, type Statics } from './statics.ts';
 import { strSizeof } from './str.ts';
@@ -85,6 +85,7 @@ import {
   heapTypeName,
   instanceClear,
   instanceDealloc,
+  instanceDeallocLeaf,
   instanceSizeof,
   instanceTraverse,
   typeClear,
@@ -194,6 +195,10 @@ export class ObjectSpace {
   private declare readonly nslotsWord: number;
   private knownSlots = -1;
   declare readonly rc: RefcountStrategy;
+  /** rc is `plain`: the flattened fast paths count with plain loads and stores themselves */
+  declare readonly plainRc: boolean;
+  /** gcl.locking, copied: link/unlink take the list lock (threads without a GIL) */
+  declare readonly gcLocking: boolean;
   declare readonly gcl: GcLists;
   declare readonly st: Statics;
   /** handles: the static None/True/False */
@@ -250,7 +255,9 @@ export class ObjectSpace {
       rc.brc = { queue: (o, owner) => queueToOwner(this, rc, o, owner) };
     }
     this.ft = config.gil === 'none';
+    this.plainRc = this.rc instanceof PlainRefcount;
     this.gcl = new GcLists(this.i32, layout.gcOff, locking);
+    this.gcLocking = locking;
     this.wGen0 = this.gcl.wGen0;
     this.wCount0 = this.gcl.wCount0;
     this.wThreshold0 = this.gcl.wThreshold0;
@@ -608,6 +615,13 @@ export class ObjectSpace {
       this.pending.push(o);
       return;
     }
+    const t = this.i32[(o >> 2) + W_TYPE]!;
+    if (this.i32[(t + T_KIND) >> 2] === K_INSTANCE && instanceDeallocLeaf(this, o, t)) return;
+    this.deallocLoop(o);
+  }
+
+  /** The dealloc loop: o, then whatever reached zero meanwhile (the trashcan). */
+  private deallocLoop(o: number): void {
     this.draining = true;
     try {
       if (this.i32[(this.i32[(o >> 2) + W_TYPE]! + T_KIND) >> 2] === K_INSTANCE) instanceDealloc(this, o);

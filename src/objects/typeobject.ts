@@ -92,6 +92,7 @@ const TPFLAGS_HAS_FINALIZE = 1 << 6;
 const TPFLAGS_LEGACY_DEL = 1 << 7;
 const WORDS_PER_SLOT = 2;
 const W_REFCNT = 0;
+const IMMORTAL_REFCNT = 0x3fffffff;
 const W_TID = 1;
 const W_REF_SHARED = 3;
 const GC_HEAD_BYTES = 16;
@@ -102,7 +103,7 @@ const W_GC_FLAGS = 3;
 const W_GC_HEAD = 4;
 export const MIRRORS = {
   OBJECT_HEAD_BYTES, W_TYPE, T_FLAGS, T_BASICSIZE, TPFLAGS_MANAGED_DICT, TPFLAGS_WEAKREFABLE, TPFLAGS_HAS_FINALIZE,
-  TPFLAGS_LEGACY_DEL, WORDS_PER_SLOT, W_REFCNT, W_TID, W_REF_SHARED, GC_HEAD_BYTES, W_GC_NEXT, W_GC_PREV, W_GC_REFS,
+  TPFLAGS_LEGACY_DEL, WORDS_PER_SLOT, W_REFCNT, IMMORTAL_REFCNT, W_TID, W_REF_SHARED, GC_HEAD_BYTES, W_GC_NEXT, W_GC_PREV, W_GC_REFS,
   W_GC_FLAGS, W_GC_HEAD,
 };
 
@@ -200,15 +201,12 @@ export function heapTypeName(s: ObjectSpace, t: number): string {
  * slots, the class's count, generation 0's count; the collector hook runs once it is complete.
  */
 export function newInstance(s: ObjectSpace, t: number): number {
-  let i32 = s.i32;
-  const flags = i32[(t + T_FLAGS) >> 2]!;
-  const size = i32[(t + T_BASICSIZE) >> 2]!;
-  if ((flags & TPFLAGS_MANAGED_DICT) !== 0 || s.gcl.locking) return newInstanceGeneric(s, t, flags, size);
+  const flags = s.i32[(t + T_FLAGS) >> 2]!;
+  const size = s.i32[(t + T_BASICSIZE) >> 2]!;
+  if ((flags & TPFLAGS_MANAGED_DICT) !== 0 || s.gcLocking) return newInstanceGeneric(s, t, flags, size);
   const g = s.heap.malloc(size + GC_HEAD_BYTES);
-  if (g + size + GC_HEAD_BYTES > s.viewBytes) {
-    s.sync();
-    i32 = s.i32;
-  }
+  if (g + size + GC_HEAD_BYTES > s.viewBytes) s.sync();
+  const i32 = s.i32; // one view for the writes (a `let` reassigned above would be re-checked in the loop)
   const w = g >> 2;
   const head = s.wGen0;
   const last = i32[head + W_GC_PREV]!;
@@ -224,9 +222,16 @@ export function newInstance(s: ObjectSpace, t: number): number {
   i32[ow + W_TYPE] = t;
   i32[ow + W_REF_SHARED] = 0;
   for (let i = ow + (OBJECT_HEAD_BYTES >> 2), end = ow + (size >> 2); i < end; i++) i32[i] = 0;
-  s.rc.incref(t);
-  const c = i32[s.wCount0]! + 1;
-  i32[s.wCount0] = c;
+  if (s.plainRc) {
+    const tw = (t >> 2) + W_REFCNT; // the class's count, counted here under `plain`
+    const rc = i32[tw]!;
+    if (rc < IMMORTAL_REFCNT) i32[tw] = rc + 1;
+  } else {
+    s.rc.incref(t);
+  }
+  const cw = s.wCount0;
+  const c = i32[cw]! + 1;
+  i32[cw] = c;
   if (c > i32[s.wThreshold0]!) gcThresholdPassed(s);
   return g + GC_HEAD_BYTES;
 }
@@ -491,7 +496,7 @@ export function instanceDealloc(s: ObjectSpace, o: number): void {
   const i32 = s.i32;
   const t = i32[(o >> 2) + W_TYPE]!;
   const flags = i32[(t + T_FLAGS) >> 2]!;
-  if ((flags & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE | TPFLAGS_MANAGED_DICT)) !== 0 || s.gcl.locking) {
+  if ((flags & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE | TPFLAGS_MANAGED_DICT)) !== 0 || s.gcLocking) {
     instanceDeallocGeneric(s, o, t, flags);
     return;
   }
@@ -519,7 +524,59 @@ export function instanceDealloc(s: ObjectSpace, o: number): void {
   const c = i32[cw]!;
   if (c > 0) i32[cw] = c - 1;
   s.heap.free(o - GC_HEAD_BYTES);
-  s.decref(t);
+  if (s.plainRc) {
+    const tw = (t >> 2) + W_REFCNT; // drop the instance's reference to its class
+    const rc = i32[tw]!;
+    if (rc < IMMORTAL_REFCNT) {
+      i32[tw] = rc - 1;
+      if (rc === 1) s.dealloc(t);
+    }
+  } else {
+    s.decref(t);
+  }
+}
+
+/**
+ * tp_dealloc of a leaf instance: its class has __slots__ and no finalizer, __weakref__ or
+ * __dict__, and every slot is empty. Nothing it drops can reach zero or run code (but its class,
+ * whose dealloc runs its own loop), so it needs no dealloc loop: the object space calls this
+ * first, outside the loop. Returns false, having changed nothing, for any other instance.
+ */
+export function instanceDeallocLeaf(s: ObjectSpace, o: number, t: number): boolean {
+  const i32 = s.i32;
+  if ((i32[(t + T_FLAGS) >> 2]! & (TPFLAGS_HAS_FINALIZE | TPFLAGS_LEGACY_DEL | TPFLAGS_WEAKREFABLE | TPFLAGS_MANAGED_DICT)) !== 0 || s.gcLocking) {
+    return false;
+  }
+  const ow = o >> 2;
+  for (let i = ow + (OBJECT_HEAD_BYTES >> 2), end = ow + (i32[(t + T_BASICSIZE) >> 2]! >> 2); i < end; i += WORDS_PER_SLOT) {
+    if (i32[i] !== 0) return false;
+  }
+  const w = (o - GC_HEAD_BYTES) >> 2;
+  const next = i32[w + W_GC_NEXT]!;
+  if (next !== 0) {
+    const prev = i32[w + W_GC_PREV]!;
+    i32[(prev >> 2) + W_GC_NEXT] = next;
+    i32[(next >> 2) + W_GC_PREV] = prev;
+    i32[w + W_GC_NEXT] = 0;
+    i32[w + W_GC_PREV] = 0;
+  }
+  i32[ow + W_REFCNT] = 0;
+  i32[ow + W_TYPE] = 0;
+  const cw = s.wCount0;
+  const c = i32[cw]!;
+  if (c > 0) i32[cw] = c - 1;
+  s.heap.free(o - GC_HEAD_BYTES);
+  if (s.plainRc) {
+    const tw = (t >> 2) + W_REFCNT; // drop the instance's reference to its class
+    const rc = i32[tw]!;
+    if (rc < IMMORTAL_REFCNT) {
+      i32[tw] = rc - 1;
+      if (rc === 1) s.dealloc(t);
+    }
+  } else {
+    s.decref(t);
+  }
+  return true;
 }
 
 function instanceDeallocGeneric(s: ObjectSpace, o: number, t: number, flags: number): void {

@@ -116,11 +116,13 @@ import type {
  * about 0.4 ns each on these paths. test/objects/mirrors.test.ts checks every copy against its
  * definition.
  */
+const W_REFCNT = 0;
 const W_TYPE = 2;
+const IMMORTAL_REFCNT = 0x3fffffff;
 const T_KIND = 16;
 const K_TYPE = 12;
 const K_INSTANCE = 13;
-export const MIRRORS = { W_TYPE, T_KIND, K_TYPE, K_INSTANCE };
+export const MIRRORS = { W_REFCNT, W_TYPE, IMMORTAL_REFCNT, T_KIND, K_TYPE, K_INSTANCE };
 
 /* ==================================== the seams ==================================== */
 
@@ -712,10 +714,30 @@ export class PyImpl implements Py {
     s.rc.incref(o);
   }
 
+  /** The hot path under `plain` counts: the handle check and the decrement share their loads. */
   decref(o: PyObject): void {
     this.ops.tick();
     const s = this.s;
     s.syncIfGrown();
+    if (s.plainRc && (o | 0) === o && (o & s.alignMask) === 0 && o >= s.minObject && o < s.viewBytes) {
+      const i32 = s.i32;
+      const w = o >> 2;
+      const rc = i32[w + W_REFCNT]!;
+      const t = i32[w + W_TYPE]!;
+      // a live object: its type word a type object, its count above zero
+      if (rc > 0 && t > 0 && i32[(t >> 2) + W_TYPE] === s.typeType) {
+        if (rc >= IMMORTAL_REFCNT) return;
+        i32[w + W_REFCNT] = rc - 1;
+        if (rc === 1) s.dealloc(o);
+        return;
+      }
+    }
+    this.decrefSlow(o);
+  }
+
+  /** Other strategies, or not obviously a live object: the full check (it raises). */
+  private decrefSlow(o: PyObject): void {
+    const s = this.s;
     s.check(o);
     if (s.rc.decref(o)) s.dealloc(o);
   }
