@@ -622,6 +622,7 @@ export class ObjectSpace {
 
   /** The dealloc loop: o, then whatever reached zero meanwhile (the trashcan). */
   private deallocLoop(o: number): void {
+    this.syncIfGrown(); // what o references may be newer than our views (the py fast paths skip it)
     this.draining = true;
     try {
       if (this.i32[(this.i32[(o >> 2) + W_TYPE]! + T_KIND) >> 2] === K_INSTANCE) instanceDealloc(this, o);

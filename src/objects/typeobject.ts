@@ -205,11 +205,13 @@ export function newInstance(s: ObjectSpace, t: number): number {
   const size = s.i32[(t + T_BASICSIZE) >> 2]!;
   if ((flags & TPFLAGS_MANAGED_DICT) !== 0 || s.gcLocking) return newInstanceGeneric(s, t, flags, size);
   const g = s.heap.malloc(size + GC_HEAD_BYTES);
-  if (g + size + GC_HEAD_BYTES > s.viewBytes) s.sync();
+  // the views must cover every address written: the new block and the gen-0 tail (the py fast
+  // path does not sync on entry); the class is below the views (its handle was checked)
+  const head = s.wGen0;
+  const last = s.i32[head + W_GC_PREV]!;
+  if (g + size + GC_HEAD_BYTES > s.viewBytes || last >= s.viewBytes) s.sync();
   const i32 = s.i32; // one view for the writes (a `let` reassigned above would be re-checked in the loop)
   const w = g >> 2;
-  const head = s.wGen0;
-  const last = i32[head + W_GC_PREV]!;
   i32[w + W_GC_NEXT] = head << 2;
   i32[w + W_GC_PREV] = last;
   i32[w + W_GC_REFS] = 0;
@@ -238,12 +240,14 @@ export function newInstance(s: ObjectSpace, t: number): number {
 
 /** Generation 0 passed its threshold: ask the collector if it is enabled and idle. */
 function gcThresholdPassed(s: ObjectSpace): void {
+  s.syncIfGrown();
   const gcl = s.gcl;
   if (gcl.threshold(0) !== 0 && gcl.enabled && !gcl.collecting) s.onGcThreshold();
 }
 
 /** Instances with a __dict__, and every instance when the GC lists need their lock. */
 function newInstanceGeneric(s: ObjectSpace, t: number, flags: number, size: number): number {
+  s.syncIfGrown();
   if ((flags & TPFLAGS_MANAGED_DICT) !== 0) return newDictInstance(s, t, size);
   const o = s.allocGCNoCount(size, t);
   const i32 = s.i32;
@@ -553,8 +557,11 @@ export function instanceDeallocLeaf(s: ObjectSpace, o: number, t: number): boole
   }
   const w = (o - GC_HEAD_BYTES) >> 2;
   const next = i32[w + W_GC_NEXT]!;
+  const prev = i32[w + W_GC_PREV]!;
+  // a GC neighbour past our views (made after another thread grew the buffer): the dealloc loop
+  // syncs first (o and its class are in view: the caller read them)
+  if (next >= s.viewBytes || prev >= s.viewBytes) return false;
   if (next !== 0) {
-    const prev = i32[w + W_GC_PREV]!;
     i32[(prev >> 2) + W_GC_NEXT] = next;
     i32[(next >> 2) + W_GC_PREV] = prev;
     i32[w + W_GC_NEXT] = 0;

@@ -446,7 +446,8 @@ export class PyImpl implements Py {
   instance(cls: PyObject): PyObject {
     this.ops.tick();
     const s = this.s;
-    s.syncIfGrown();
+    // No syncIfGrown here: a handle past our views takes the slow path (it syncs), and
+    // newInstance checks every other address it writes (the block, the gen-0 tail).
     // a live heap class: its type is `type` (no metaclasses here), its kind INSTANCE, count > 0
     const i32 = s.i32;
     if (
@@ -714,11 +715,14 @@ export class PyImpl implements Py {
     s.rc.incref(o);
   }
 
-  /** The hot path under `plain` counts: the handle check and the decrement share their loads. */
+  /**
+   * The hot path under `plain` counts: the handle check and the decrement share their loads. No
+   * syncIfGrown: a handle past our views takes the slow path, and the dealloc checks the other
+   * addresses it writes (the leaf path its GC neighbours; the dealloc loop syncs first).
+   */
   decref(o: PyObject): void {
     this.ops.tick();
     const s = this.s;
-    s.syncIfGrown();
     if (s.plainRc && (o | 0) === o && (o & s.alignMask) === 0 && o >= s.minObject && o < s.viewBytes) {
       const i32 = s.i32;
       const w = o >> 2;
@@ -738,6 +742,7 @@ export class PyImpl implements Py {
   /** Other strategies, or not obviously a live object: the full check (it raises). */
   private decrefSlow(o: PyObject): void {
     const s = this.s;
+    s.syncIfGrown();
     s.check(o);
     if (s.rc.decref(o)) s.dealloc(o);
   }
