@@ -22,13 +22,16 @@
  *                  +76 threshold[0], +80 threshold[1], +84 threshold[2]
  *                  +88 enabled (1/0), +92 collecting (1/0)
  *                  +96 long_lived_total, +100 long_lived_pending
- *                  +104 list lock (0 free, 1 held): taken around link/unlink only when threads run
- *                       without a GIL (until issue 7 removes the shared lists for that mode)
+ *                  +104 list lock (0 free, 1 held, 2 contended: the heap's ArenaLock): taken
+ *                       around link/unlink only when threads run without a GIL
+ *                  +108 times the list lock was found taken
  *   +128  ...      free for src/gc: stats per generation, debug flags, the collection log.
  *
  * Every field on lines 0 and 1 is written by whichever thread allocates or frees containers;
  * under a GIL that is one thread at a time. No Node imports.
  */
+
+import { ArenaLock } from '../heap/lock.ts';
 
 
 export const NUM_GENERATIONS = 3;
@@ -43,6 +46,8 @@ export const GC_COLLECTING = GC_ENABLED + 4;
 export const GC_LONG_LIVED_TOTAL = GC_COLLECTING + 4;
 export const GC_LONG_LIVED_PENDING = GC_LONG_LIVED_TOTAL + 4;
 export const GC_LIST_LOCK = GC_LONG_LIVED_PENDING + 4;
+/** times a thread found the list lock taken (written under the lock) */
+export const GC_LIST_LOCK_CONTENDED = GC_LIST_LOCK + 4;
 /** first byte of the GC state left to src/gc */
 export const GC_FREE_FOR_COLLECTOR = 128;
 
@@ -56,11 +61,8 @@ const GC_HEAD_BYTES = 16;
 const W_NEXT = 0;
 const W_PREV = 1;
 export const MIRRORS = { GC_HEAD_BYTES, W_NEXT, W_PREV };
-/** spin this many times before a bounded Atomics.wait on the list lock */
-const LOCK_SPINS = 64;
 /** [gc] words of a GC header (cover() makes sure all of them are in view) */
 const GC_HEAD_WORDS = GC_HEAD_BYTES >> 2;
-const LOCK_WAIT_MS = 1;
 
 export class GcLists {
   // [perf-objects] `declare` fields, assigned in the constructor: V8 then tracks them as typed
@@ -74,7 +76,8 @@ export class GcLists {
   declare readonly wThreshold0: number;
   private declare readonly wEnabled: number;
   private declare readonly wCollecting: number;
-  private declare readonly wLock: number;
+  /** the list lock (GC_LIST_LOCK) */
+  private declare readonly listLock: ArenaLock;
   /** take the list lock around link/unlink (threads without a GIL) */
   declare readonly locking: boolean;
 
@@ -86,7 +89,9 @@ export class GcLists {
     this.wThreshold0 = (gcOff + GC_THRESHOLD0) >> 2;
     this.wEnabled = (gcOff + GC_ENABLED) >> 2;
     this.wCollecting = (gcOff + GC_COLLECTING) >> 2;
-    this.wLock = (gcOff + GC_LIST_LOCK) >> 2;
+    // The heap's futex-style lock (0 free, 1 held, 2 contended): unlock notifies only when a
+    // thread sleeps on it, and a taker that waits past its deadline gets a DeadlockError.
+    this.listLock = new ArenaLock(this.i32, gcOff + GC_LIST_LOCK, gcOff + GC_LIST_LOCK_CONTENDED);
     this.locking = locking;
   }
 
@@ -278,16 +283,11 @@ export class GcLists {
   /* ---- slow paths: the list lock, only when threads run without a GIL ---- */
 
   private lock(): void {
-    const i32 = this.i32;
-    const w = this.wLock;
-    for (let spins = 0; Atomics.compareExchange(i32, w, 0, 1) !== 0; spins++) {
-      if (spins >= LOCK_SPINS) Atomics.wait(i32, w, 1, LOCK_WAIT_MS);
-    }
+    this.listLock.lock();
   }
 
   private unlock(): void {
-    Atomics.store(this.i32, this.wLock, 0);
-    Atomics.notify(this.i32, this.wLock, 1);
+    this.listLock.unlock();
   }
 
   private trackLocked(o: number): void {

@@ -22,6 +22,7 @@
  *   +96             long_lived_total             survivors of the last full collection
  *   +100            long_lived_pending           objects promoted into gen2 since then
  *   +104            list lock                    lists.ts: link/unlink lock when there is no GIL
+ *   +108            list lock contended count    lists.ts
  *   +128     2      unreachable head (16 B)      move_unreachable's output (a temporary ring)
  *   +144            finalizers head              legacy-finalizer cycles and what they reach
  *   +160            wrcb_to_call head            reachable weakrefs whose callbacks must run
