@@ -29,6 +29,7 @@ function hammer(py: Py, target: PyObject | null, ops: number): number {
   for (let i = 0; i < ops; i++) {
     py.incref(o);
     py.decref(o);
+    py.tick(); // the loop's back edge
   }
   if (target === null) py.decref(o);
   return ops;

@@ -133,6 +133,8 @@ export const MIRRORS = { W_REFCNT, W_TYPE, IMMORTAL_REFCNT, T_KIND, K_TYPE, K_IN
 export interface ThreadOps {
   /** A call or back edge: count one bytecode and poll the eval breaker. Must be tiny. */
   tick(): void;
+  /** Count n bytecodes without polling (work that is neither a call nor a back edge). */
+  count(n: number): void;
   /** n bytecodes of real CPU work, polling at back edges. */
   compute(n: number): void;
   /** Blocking I/O: drop the GIL (no drop request), block `ms`, take it back. */
@@ -183,6 +185,9 @@ export function singleThreadOps(config: { switchIntervalMs: number; checkInterva
     bytecodes: 0,
     tick() {
       this.bytecodes++;
+    },
+    count(n: number) {
+      this.bytecodes += n;
     },
     compute(n: number) {
       for (let left = Math.floor(n); left > 0; left -= BACK_EDGE_EVERY) {
@@ -707,8 +712,13 @@ export class PyImpl implements Py {
 
   /* ---------------- reference counts ---------------- */
 
+  /*
+   * incref and decref count their bytecode but do not poll the eval breaker: in CPython
+   * Py_INCREF/Py_DECREF are inline count changes, never a call or a back edge, so a thread is
+   * never asked off the GIL there. Loops poll at their back edge (py.tick) as CPython's do.
+   */
   incref(o: PyObject): void {
-    this.ops.tick();
+    this.ops.count(1);
     const s = this.s;
     s.syncIfGrown();
     s.check(o);
@@ -721,7 +731,7 @@ export class PyImpl implements Py {
    * addresses it writes (the leaf path its GC neighbours; the dealloc loop syncs first).
    */
   decref(o: PyObject): void {
-    this.ops.tick();
+    this.ops.count(1);
     const s = this.s;
     if (s.plainRc && (o | 0) === o && (o & s.alignMask) === 0 && o >= s.minObject && o < s.viewBytes) {
       const i32 = s.i32;
