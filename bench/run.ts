@@ -7,10 +7,14 @@
  * bench/results/latest.json (one flat JSON object, figure name -> number, keys sorted), so that
  * running one benchmark file updates its figures and keeps the others'.
  *
- * Files run one after another in this process (never in parallel: the machines have 2 cores and
- * the figures are timings). A file that throws is reported and the runner exits with status 1
- * after the others have run; its old figures stay in latest.json.
+ * Files run one after another (never in parallel: the machines have 2 cores and the figures are
+ * timings), each in a fresh Node process: in one shared process a file's figures depend on what
+ * ran before it (V8's type feedback at the allocator's and object space's call sites turns
+ * polymorphic once a run has used both the GIL heap and the per-thread heaps, which slowed
+ * heap.alloc_free_32 from ~5.7 to ~14 ns). A file that throws is reported and the runner exits
+ * with status 1 after the others have run; its old figures stay in latest.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,10 +45,39 @@ function checkFigures(name: string, figures: unknown): Figures {
   return figures as Figures;
 }
 
-async function runOne(name: string): Promise<Figures> {
+/** The line a child process prints its figures on (everything else it prints goes to stderr). */
+const FIGURES_MARK = '@@gilsim-bench-figures ';
+const CHILD_FLAG = '--one';
+
+/** Run one bench file in this process (what a child does). */
+async function runHere(name: string): Promise<Figures> {
   const mod = (await import(pathToFileURL(path.join(BENCH_DIR, name + SUFFIX)).href)) as { default?: unknown };
   if (typeof mod.default !== 'function') throw new TypeError(`${name}${SUFFIX} has no default-exported function`);
   return checkFigures(name, await (mod.default as () => Promise<unknown>)());
+}
+
+/** Run one bench file in a fresh Node process (with the same TypeScript loader as this one). */
+function runOne(name: string): Figures {
+  const loader = process.execArgv.length > 0 ? process.execArgv : ['--import', 'tsx'];
+  const r = spawnSync(process.execPath, [...loader, fileURLToPath(import.meta.url), CHILD_FLAG, name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith(FIGURES_MARK));
+  if (r.status !== 0 || line === undefined) {
+    throw new Error(`${name}${SUFFIX} exited with ${r.status ?? r.signal}${line === undefined ? ' and no figures' : ''}`);
+  }
+  return checkFigures(name, JSON.parse(line.slice(FIGURES_MARK.length)));
+}
+
+/** The child's side: run the file, print its figures on one marked line. */
+async function child(name: string): Promise<number> {
+  // bench files may log: keep stdout for the figures line
+  console.log = (...args: unknown[]) => process.stderr.write(args.join(' ') + '\n');
+  const figures = await runHere(name);
+  process.stdout.write(FIGURES_MARK + JSON.stringify(figures) + '\n');
+  return 0;
 }
 
 async function readResults(): Promise<Figures> {
@@ -72,6 +105,8 @@ function printTable(rows: Array<[string, string]>): void {
 }
 
 async function main(): Promise<number> {
+  const one = process.argv.indexOf(CHILD_FLAG);
+  if (one >= 0) return child(process.argv[one + 1]!);
   const available = await benchNames();
   const wanted = process.argv.slice(2).filter((a) => a !== '--');
   const unknown = wanted.filter((w) => !available.includes(w));
@@ -85,7 +120,7 @@ async function main(): Promise<number> {
   for (const name of names) {
     process.stderr.write(`running ${name}${SUFFIX} ...\n`);
     try {
-      Object.assign(figures, await runOne(name));
+      Object.assign(figures, runOne(name));
     } catch (e) {
       failed.push(name);
       console.error(`${name}${SUFFIX} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
