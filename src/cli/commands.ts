@@ -185,7 +185,7 @@ const TOUR_INTRO = `gilsim tour: CPython's GIL on real threads, three ways.
   2.7    the old GIL: the running thread lets go every 100 ticks and, on several cores,
          usually takes it straight back
   3.11   the new GIL: a waiting thread asks the holder to drop it after the 5 ms switch interval
-  3.13t  no GIL: threads run at once; reference counts are atomic`;
+  3.13t  no GIL: threads run at once; per-thread pools, biased reference counts`;
 
 interface TourStep {
   scenario: string;
