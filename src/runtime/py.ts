@@ -308,6 +308,13 @@ export function trackingGcModule(py: PyImpl, s: ObjectSpace): GcModule {
 
 type Num = number | bigint;
 
+/** A sequence index i (negative counts from the end) checked against length n, as Python does. */
+function seqIndex(i: number, n: number, outOfRange: string): number {
+  const j = i < 0 ? i + n : i;
+  if (j < 0 || j >= n) throw new IndexError(outOfRange);
+  return j;
+}
+
 /** A JS number key below every object offset is an int index/key, not a handle. */
 function isJsIndex(s: ObjectSpace, key: number): boolean {
   return key < s.minObject;
@@ -535,31 +542,23 @@ export class PyImpl implements Py {
     const i = this.indexArg(key);
     switch (kind) {
       case K_LIST: {
-        const n = listLength(s, o);
-        const j = i < 0 ? i + n : i;
-        if (j < 0 || j >= n) throw new IndexError('list index out of range');
+        const j = seqIndex(i, listLength(s, o), 'list index out of range');
         const v = listItem(s, o, j);
         s.incref(v);
         return v;
       }
       case K_TUPLE: {
-        const n = tupleLength(s, o);
-        const j = i < 0 ? i + n : i;
-        if (j < 0 || j >= n) throw new IndexError('tuple index out of range');
+        const j = seqIndex(i, tupleLength(s, o), 'tuple index out of range');
         const v = tupleItem(s, o, j);
         s.incref(v);
         return v;
       }
       case K_STR: {
-        const n = strLength(s, o);
-        const j = i < 0 ? i + n : i;
-        if (j < 0 || j >= n) throw new IndexError('string index out of range');
+        const j = seqIndex(i, strLength(s, o), 'string index out of range');
         return newStr(s, String.fromCodePoint(strCharAt(s, o, j)));
       }
       case K_BYTES: {
-        const n = bytesLength(s, o);
-        const j = i < 0 ? i + n : i;
-        if (j < 0 || j >= n) throw new IndexError('index out of range');
+        const j = seqIndex(i, bytesLength(s, o), 'index out of range');
         return newInt(s, bytesAt(s, o, j));
       }
       default:
@@ -625,19 +624,24 @@ export class PyImpl implements Py {
         for (let i = 0; i < n; i++) if (this.equal(listItem(s, container, i), item)) return true;
         return false;
       }
-      case K_TUPLE: {
-        const n = tupleLength(s, container);
-        for (let i = 0; i < n; i++) if (this.equal(tupleItem(s, container, i), item)) return true;
-        return false;
-      }
-      case K_STR:
-        if (s.kindOf(item) !== K_STR) {
-          throw new PyTypeError(`'in <string>' requires string as left operand, not ${s.typeName(item)}`);
-        }
-        return strValue(s, container).includes(strValue(s, item));
       default:
-        throw new PyTypeError(`argument of type '${s.typeName(container)}' is not iterable`);
+        return this.containsImmutable(container, item);
     }
+  }
+
+  /** `in` for tuples and str (immutable: PyImplFT needs no lock) or the TypeError. */
+  protected containsImmutable(container: PyObject, item: PyObject): boolean {
+    const s = this.s;
+    if (s.kindOf(container) === K_TUPLE) {
+      const n = tupleLength(s, container);
+      for (let i = 0; i < n; i++) if (this.equal(tupleItem(s, container, i), item)) return true;
+      return false;
+    }
+    if (s.kindOf(container) === K_STR) {
+      if (s.kindOf(item) !== K_STR) throw new PyTypeError(`'in <string>' requires string as left operand, not ${s.typeName(item)}`);
+      return strValue(s, container).includes(strValue(s, item));
+    }
+    throw new PyTypeError(`argument of type '${s.typeName(container)}' is not iterable`);
   }
 
   /* ---------------- attributes ---------------- */
@@ -669,6 +673,12 @@ export class PyImpl implements Py {
       if (name === '__name__') return newStr(s, s.nameOfType(o));
       throw new AttributeError(`type object '${s.nameOfType(o)}' has no attribute '${name}'`);
     }
+    return this.objectAttr(o, name);
+  }
+
+  /** The attributes every object has (__class__), else the AttributeError. */
+  protected objectAttr(o: PyObject, name: string): PyObject {
+    const s = this.s;
     if (name === '__class__') {
       const t = s.typeOf(o);
       s.incref(t);
@@ -1187,11 +1197,14 @@ export class PyImpl implements Py {
       v = dictGetItem(s, d, k);
       if (v === 0) missing = k;
     });
-    if (v === 0) {
-      throw new KeyError(typeof key === 'number' && isJsIndex(s, key) ? String(key) : this.repr(missing));
-    }
+    if (v === 0) throw this.missingKey(key, missing);
     s.incref(v);
     return v;
+  }
+
+  /** The KeyError of a failed d[key]: a JS number key shows as itself, a handle as its repr. */
+  protected missingKey(key: PyObject | number, missing: PyObject): KeyError {
+    return new KeyError(typeof key === 'number' && isJsIndex(this.s, key) ? String(key) : this.repr(missing));
   }
 
   /** A dict's entries as [key, value, key, value, ...] (borrowed; PyImplFT: a locked snapshot). */
@@ -1527,7 +1540,7 @@ export class PyImplFT extends PyImpl {
       });
       if (v === 0) missing = k;
     });
-    if (v === 0) throw new KeyError(typeof key === 'number' && isJsIndex(s, key) ? String(key) : this.repr(missing));
+    if (v === 0) throw this.missingKey(key, missing);
     return v;
   }
 
@@ -1597,23 +1610,8 @@ export class PyImplFT extends PyImpl {
       case K_LIST:
         return this.holding(() => this.itemsOf(container).some((v) => this.equal(v, item)));
       default:
-        return this.containsOther(container, item);
+        return this.containsImmutable(container, item); // tuples, str: no lock
     }
-  }
-
-  /** tuples and str: immutable, no lock (the GIL surface's code without its enter). */
-  private containsOther(container: PyObject, item: PyObject): boolean {
-    const s = this.s;
-    if (s.kindOf(container) === K_TUPLE) {
-      const n = tupleLength(s, container);
-      for (let i = 0; i < n; i++) if (this.equal(tupleItem(s, container, i), item)) return true;
-      return false;
-    }
-    if (s.kindOf(container) === K_STR) {
-      if (s.kindOf(item) !== K_STR) throw new PyTypeError(`'in <string>' requires string as left operand, not ${s.typeName(item)}`);
-      return strValue(s, container).includes(strValue(s, item));
-    }
-    throw new PyTypeError(`argument of type '${s.typeName(container)}' is not iterable`);
   }
 
   /* ---- attributes ---- */
@@ -1644,12 +1642,7 @@ export class PyImplFT extends PyImpl {
       if (name === '__name__') return newStr(s, s.nameOfType(o));
       throw new AttributeError(`type object '${s.nameOfType(o)}' has no attribute '${name}'`);
     }
-    if (name === '__class__') {
-      const t = s.typeOf(o);
-      s.incref(t);
-      return t;
-    }
-    throw new AttributeError(`'${s.typeName(o)}' object has no attribute '${name}'`);
+    return this.objectAttr(o, name);
   }
 
   override setattr(o: PyObject, name: string, value: PyObject): void {
