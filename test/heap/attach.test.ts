@@ -3,9 +3,9 @@
  * frees them, allocates its own (growing the buffer past the creator's views); the creator then
  * sees the worker's blocks and frees them. One allocator, all truth in the buffer.
  */
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createHeap, type HeapProfile } from '../../src/index.ts';
+import { runTsWorker } from './worker-bootstrap.ts';
 
 const byte = (seed: number, i: number): number => (seed + i * 13) & 255;
 const TIMEOUT_MS = 20_000;
@@ -19,23 +19,7 @@ interface Reply {
 }
 
 function runWorker(workerData: unknown): Promise<Reply> {
-  // On Node 20.20 a plain Worker given execArgv ['--import', 'tsx'] still failed to import .ts
-  // files here (ERR_UNKNOWN_FILE_EXTENSION, even for a late dynamic import), so the entry is a
-  // bootstrap that registers tsx's loader hooks in the worker, then imports the TypeScript file.
-  const entry = new URL('./attach.worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(bootstrap, { eval: true, workerData });
-  return new Promise<Reply>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker did not answer in time')), TIMEOUT_MS);
-    worker.once('message', (m: Reply) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-    worker.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  }).finally(() => void worker.terminate());
+  return runTsWorker<Reply>(new URL('./attach.worker.ts', import.meta.url), workerData, TIMEOUT_MS);
 }
 
 describe.each(['3.11', 'legacy'] as HeapProfile[])('profile %s', (profile) => {

@@ -7,9 +7,9 @@
  * no block may remain live, every pool must be back in its arena, verifyHeap() must be clean,
  * and no block may have been overwritten while live.
  */
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createHeap, ThreadHeap } from '../../src/index.ts';
+import { runTsWorker } from './worker-bootstrap.ts';
 import { Ring, RING_BYTES, tagOf } from './thread-stress.ring.ts';
 
 const WORKERS = 3;
@@ -30,21 +30,7 @@ interface Reply {
 }
 
 function runWorker(workerData: unknown): Promise<Reply> {
-  // tsx's loader hooks registered inside the worker (see attach.test.ts for why)
-  const entry = new URL('./thread-stress.worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(bootstrap, { eval: true, workerData });
-  return new Promise<Reply>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker did not answer in time')), TIMEOUT_MS);
-    worker.once('message', (m: Reply) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-    worker.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  }).finally(() => void worker.terminate());
+  return runTsWorker<Reply>(new URL('./thread-stress.worker.ts', import.meta.url), workerData, TIMEOUT_MS);
 }
 
 describe('thread heaps in parallel workers', () => {
