@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHeap, InvalidFree, MemoryError, type Heap, type HeapProfile } from '../../src/index.ts';
+import { BlockModel } from './block-model.ts';
 
 type Op = { k: 'malloc'; size: number } | { k: 'free'; pick: number } | { k: 'realloc'; pick: number; size: number };
 
@@ -41,52 +42,19 @@ function forEachPosition(n: number, f: (i: number) => void): void {
 }
 const byte = (seed: number, i: number): number => (seed * 31 + i * 7 + (i >> 8)) & 255;
 
-interface Live {
-  size: number;
-  seed: number;
-}
-
-class Model {
-  readonly live = new Map<number, Live>();
-  readonly order: number[] = [];
-  seed = 1;
+class Model extends BlockModel {
   ops = 0;
   memoryErrors = 0;
 
-  constructor(readonly h: Heap) {}
-
-  write(p: number, size: number, seed: number): void {
-    const u8 = this.h.mem.u8;
-    forEachPosition(size, (i) => (u8[p + i] = byte(seed, i)));
-  }
-
-  /** Check the content of a block written with (size, seed), up to `upto` bytes. */
-  check(p: number, size: number, seed: number, upto = size): void {
-    const u8 = this.h.mem.u8;
-    let bad = -1;
-    forEachPosition(size, (i) => {
-      if (bad < 0 && i < upto && u8[p + i] !== byte(seed, i)) bad = i;
-    });
-    if (bad >= 0) throw new Error(`block ${p} (${size} B): byte ${bad} changed`);
+  constructor(h: Heap) {
+    super(h, forEachPosition, byte);
   }
 
   add(p: number, size: number): void {
     expect(this.live.has(p), `malloc returned live block ${p}`).toBe(false);
     expect(p % this.h.geometry.ALIGNMENT).toBe(0);
     expect(this.h.usableSize(p)).toBeGreaterThanOrEqual(size);
-    const seed = this.seed++;
-    this.write(p, size, seed);
-    this.live.set(p, { size, seed });
-    this.order.push(p);
-  }
-
-  take(pick: number): number | undefined {
-    if (this.order.length === 0) return undefined;
-    const i = pick % this.order.length;
-    const p = this.order[i]!;
-    this.order[i] = this.order[this.order.length - 1]!;
-    this.order.pop();
-    return p;
+    this.record(p, size);
   }
 
   apply(op: Op): void {

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHeap, InvalidFree, MemoryError, ThreadHeap, type Heap, type HeapProfile } from '../../src/index.ts';
 import { POOL_OWNER } from '../../src/heap/state.ts';
+import { BlockModel } from './block-model.ts';
 
 const THREADS = 3;
 /** one slot more than handles, so that a handle that exits can start again in a free slot */
@@ -49,44 +50,26 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 const byte = (seed: number, i: number): number => (seed * 31 + i * 7) & 255;
 const STRIDE = 61;
 
-class Model {
-  readonly live = new Map<number, { size: number; seed: number }>();
-  readonly order: number[] = [];
+/** Every byte of a block's first 64, then every STRIDE-th. */
+function stridePositions(n: number, f: (i: number) => void): void {
+  for (let i = 0; i < n; i += i < 64 ? 1 : STRIDE) f(i);
+}
+
+class Model extends BlockModel {
   /** blocks given to freeDeferred: live until some quiescent point frees them */
   readonly deferred = new Set<number>();
-  seed = 1;
   crossFrees = 0;
 
   constructor(
-    readonly h: Heap,
+    h: Heap,
     readonly t: ThreadHeap[],
-  ) {}
-
-  write(p: number, size: number, seed: number): void {
-    for (let i = 0; i < size; i += i < 64 ? 1 : STRIDE) this.h.mem.u8[p + i] = byte(seed, i);
-  }
-
-  check(p: number, size: number, seed: number, upto = size): void {
-    for (let i = 0; i < Math.min(size, upto); i += i < 64 ? 1 : STRIDE) {
-      if (this.h.mem.u8[p + i] !== byte(seed, i)) throw new Error(`block ${p} (${size} B): byte ${i} changed`);
-    }
+  ) {
+    super(h, stridePositions, byte);
   }
 
   add(p: number, size: number): void {
     expect(this.live.has(p) || this.deferred.has(p), `malloc returned block ${p}, live or deferred`).toBe(false);
-    const seed = this.seed++;
-    this.write(p, size, seed);
-    this.live.set(p, { size, seed });
-    this.order.push(p);
-  }
-
-  take(pick: number): number | undefined {
-    if (this.order.length === 0) return undefined;
-    const i = pick % this.order.length;
-    const p = this.order[i]!;
-    this.order[i] = this.order[this.order.length - 1]!;
-    this.order.pop();
-    return p;
+    this.record(p, size);
   }
 
   apply(op: Op): void {
