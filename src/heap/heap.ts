@@ -31,7 +31,7 @@
  * every slow path starts with `syncIfGrown()` (one load of the shared slot count).
  *
  * A Heap IS its thread's HeapState (the class chain is HeapState <- Pymalloc <- Heap, and
- * ThreadHeap extends Heap with its own malloc/free/realloc, leaving these untouched), so the
+ * ThreadHeap extends Heap with its own malloc/free/reallocRaw, leaving these untouched), so the
  * fast paths read one object; HeapState's fields (views, offsets, constants) are public for the
  * allocator's own files and tests, not part of the contract for the layers above.
  */
@@ -189,6 +189,11 @@ export class Heap extends Pymalloc {
       this.free(p);
       return q;
     }
+    return this.reallocRaw(p, n);
+  }
+
+  /** realloc of a raw block (ThreadHeap: under the arena lock). */
+  protected reallocRaw(p: number, n: number): number {
     if (rawResizeInPlace(this, p, n)) return p;
     const q = rawMalloc(this, n);
     if (q === 0) {

@@ -77,7 +77,6 @@ import type { Layout, Memory } from './layout.ts';
 import { ArenaLock } from './lock.ts';
 import { adoptAbandoned, abandonThreadHeap, bindThreadHeap } from './abandon.ts';
 import { freeDeferred, qsbrOffline, qsbrOnline, quiescent } from './qsbr.ts';
-import { pymallocBlockSize } from './pymalloc.ts';
 import { rawFree, rawMalloc, rawResizeInPlace, rawUsableSize } from './raw.ts';
 import { slotKindAt } from './segments.ts';
 import {
@@ -306,26 +305,8 @@ export class ThreadHeap extends Heap {
     }
   }
 
-  override realloc(p: number, n: number): number {
-    if (p === 0) return this.malloc(n);
-    if (!this.isLive(p)) throw this.invalidFree(p);
-    checkSize(n);
-    this.syncIfGrown();
-    if (slotKindAt(this, p) > 0) {
-      let size = pymallocBlockSize(this, p);
-      if (n <= size) {
-        if (4 * n > 3 * size) return p;
-        size = n;
-      }
-      const q = this.malloc(n);
-      this.u8.copyWithin(q, p, p + size);
-      this.free(p);
-      return q;
-    }
-    return this.reallocRaw(p, n);
-  }
-
-  private reallocRaw(p: number, n: number): number {
+  /** Heap's realloc keeps pymalloc blocks through this thread's malloc/free; a raw block is resized under the arena lock. */
+  protected override reallocRaw(p: number, n: number): number {
     let q: number;
     this.lock.lock();
     try {
