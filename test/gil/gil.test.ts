@@ -3,11 +3,27 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCK_TYPE } from '../../src/runtime/threading/lock.ts';
-import { destroyPool, harness, PROGRAMS, until } from '../threads/helpers.ts';
+import type { ThreadOutcome } from '../../src/host/types.ts';
+import { destroyPool, harness, PROGRAMS, until, type Harness } from '../threads/helpers.ts';
 
 afterAll(destroyPool);
 
 const STEPS = 1_000_000;
+
+/**
+ * Run program `fn` as thread 'io' while a CPU-bound thread holds on to the GIL; then stop the CPU
+ * thread and let both end. Returns both thread slots and the io thread's outcome.
+ */
+async function ioBesideCpu(h: Harness, fn: string, args: unknown[]): Promise<{ busy: number; io: number; outcome: ThreadOutcome | null }> {
+  const [stop] = h.words(1);
+  const busy = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'cpu' });
+  await until(() => h.rt.threads.threadMetrics(busy).bytecodes > 0, 'the CPU thread to run');
+  const io = h.co.spawn({ module: PROGRAMS, fn, args, name: 'io' });
+  const outcome = await h.co.joinAsync(io);
+  Atomics.store(h.rt.mem.i32, stop! >> 2, 1);
+  await h.co.settleAll();
+  return { busy, io, outcome };
+}
 
 describe.each(['new', 'legacy', 'fifo'] as const)('under the %s GIL', (gil) => {
   it(`two threads doing ${STEPS} read-increment-write steps on a plain word lose no update`, async () => {
@@ -98,13 +114,7 @@ describe('under the new GIL', () => {
     const intervalMs = 5;
     const h = harness({ gil: 'new', switchIntervalMs: intervalMs });
     try {
-      const [stop] = h.words(1);
-      const busy = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'cpu' });
-      await until(() => h.rt.threads.threadMetrics(busy).bytecodes > 0, 'the CPU thread to run');
-      const io = h.co.spawn({ module: PROGRAMS, fn: 'ioFor', args: [60 * intervalMs], name: 'io' });
-      const o = await h.co.joinAsync(io);
-      Atomics.store(h.rt.mem.i32, stop! >> 2, 1);
-      await h.co.settleAll();
+      const { io, outcome: o } = await ioBesideCpu(h, 'ioFor', [60 * intervalMs]);
       expect(o?.ok).toBe(true);
       const m = h.rt.threads.threadMetrics(io);
       expect(m.blocked.io.count).toBe(o!.value);
@@ -120,13 +130,7 @@ describe('under the new GIL', () => {
     const intervalMs = 5;
     const h = harness({ gil: 'new', switchIntervalMs: intervalMs });
     try {
-      const [stop] = h.words(1);
-      const busy = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'cpu' });
-      await until(() => h.rt.threads.threadMetrics(busy).bytecodes > 0, 'the CPU thread to run');
-      const io = h.co.spawn({ module: PROGRAMS, fn: 'ioCalls', args: [10, 1], name: 'io' });
-      await h.co.joinAsync(io);
-      Atomics.store(h.rt.mem.i32, stop! >> 2, 1);
-      await h.co.settleAll();
+      const { busy, io } = await ioBesideCpu(h, 'ioCalls', [10, 1]);
       const m = h.rt.threads.threadMetrics(io);
       expect(m.blocked.io.count).toBe(10);
       // the CPU thread took the GIL during each 1 ms call; coming back costs a full interval
@@ -165,13 +169,7 @@ describe('under the fifo GIL', () => {
     for (const gil of ['fifo', 'new'] as const) {
       const h = harness({ gil, switchIntervalMs: intervalMs });
       try {
-        const [stop] = h.words(1);
-        const busy = h.co.spawn({ module: PROGRAMS, fn: 'cpuUntil', args: [stop], name: 'cpu' });
-        await until(() => h.rt.threads.threadMetrics(busy).bytecodes > 0, 'the CPU thread to run');
-        const io = h.co.spawn({ module: PROGRAMS, fn: 'ioCalls', args: [10, 0], name: 'io' });
-        await h.co.joinAsync(io);
-        Atomics.store(h.rt.mem.i32, stop! >> 2, 1);
-        await h.co.settleAll();
+        const { io } = await ioBesideCpu(h, 'ioCalls', [10, 0]);
         const m = h.rt.threads.threadMetrics(io);
         const longWaits = h.rt.threads
           .timeline(io)
