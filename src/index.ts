@@ -16,7 +16,7 @@ export { createRuntime, Runtime, type RuntimeOptions, type RuntimeHeap } from '.
 export { PyImpl, singleThreadOps, trackingGcModule, type ThreadOps, type GcModuleFactory } from './runtime/py.ts';
 export { ObjectSpace, type ObjectHeap, type Visit } from './objects/space.ts';
 export { defineNativeType, nativeType, allocNative, NATIVE_PAYLOAD, type NativeTypeSpec } from './objects/native.ts';
-export { GcLists } from './gc/lists.ts';
+export { GcLists } from './objects/gc-lists.ts';
 export { ThreadSystem, DEFAULT_DEADLOCK_MS, type ThreadSystemOptions, type ThreadHooks } from './runtime/threads.ts';
 export { ThreadState, STATUS_NAMES, BLOCK_KINDS, DROP_REQUEST, GC_SCHEDULED, STOP_THE_WORLD, ABORT, type ThreadStatus, type BlockKind } from './runtime/threadstate.ts';
 export { readThreadMetrics, readGilMetrics, readTimeline, type ThreadMetrics, type GilMetrics, type Timeline as ThreadTimeline, type TimelineEvent as ThreadTimelineEvent } from './runtime/threading/readers.ts';

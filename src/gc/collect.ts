@@ -31,7 +31,7 @@ import {
   GEN_HEAD_BYTES,
   NUM_GENERATIONS,
   type GcLists,
-} from './lists.ts';
+} from '../objects/gc-lists.ts';
 import {
   DEBUG_COLLECTABLE,
   DEBUG_SAVEALL,

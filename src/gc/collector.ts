@@ -40,7 +40,7 @@ import type { ThreadState } from '../runtime/threadstate.ts';
 import type { GcInfo } from '../runtime/types.ts';
 import { collectMain, type CollectEnv, type CollectResult } from './collect.ts';
 import { GcGraph } from './graph.ts';
-import { GC_COLLECTING as GC_COLLECTING_WORD, GC_LONG_LIVED_PENDING, GC_LONG_LIVED_TOTAL, NUM_GENERATIONS, type GcLists } from './lists.ts';
+import { GC_COLLECTING as GC_COLLECTING_WORD, GC_LONG_LIVED_PENDING, GC_LONG_LIVED_TOTAL, NUM_GENERATIONS, type GcLists } from '../objects/gc-lists.ts';
 import { GC_COLLECTOR, GC_DEBUG, GC_GARBAGE, GC_STW_COLLECTIONS, gcWord, logCollection } from './state.ts';
 
 export type GcCallback = (phase: 'start' | 'stop', info: GcInfo) => void;

@@ -35,7 +35,7 @@ import { maybeUntrackTuple, mayBeTracked } from '../objects/tuple.ts';
 import { weaklistOffset } from '../objects/weakref.ts';
 
 /*
- * Hot-path constants, repeated here as literals on purpose (as lists.ts does): V8 folds a
+ * Hot-path constants, repeated here as literals on purpose (as objects/gc-lists.ts does): V8 folds a
  * module's own literal constants into the machine code but loads (and hole-checks) an imported
  * binding, or a constant derived from one, at every use. test/gc/mirrors.test.ts checks every
  * copy against its one definition (header.ts, kinds.ts, list.ts).

@@ -18,7 +18,7 @@ import { listAppend, newList } from '../objects/list.ts';
 import type { GcInfo, GcModule, PyObject } from '../runtime/types.ts';
 import type { Collector, GcCallback } from './collector.ts';
 import { genHead } from './collect.ts';
-import { NUM_GENERATIONS } from './lists.ts';
+import { NUM_GENERATIONS } from '../objects/gc-lists.ts';
 import {
   DEBUG_COLLECTABLE,
   DEBUG_LEAK,

@@ -3,9 +3,9 @@
  * ================================================================================
  *
  * The region starts at `layout.gcOff` and is GC_STATE_BYTES (256 KiB) long. Lines 0 and 1 belong
- * to the generation lists (src/gc/lists.ts, written by every thread that allocates or frees a
+ * to the generation lists (src/objects/gc-lists.ts, written by every thread that allocates or frees a
  * container); everything from byte 128 on belongs to the collector and is written only by the
- * thread that holds the `collecting` flag (lists.ts line 1), one collection at a time. An all-zero
+ * thread that holds the `collecting` flag (gc-lists.ts line 1), one collection at a time. An all-zero
  * region past byte 128 is a valid initial state: nothing needs initialising but the lists.
  *
  *   byte     line   field                        meaning
@@ -21,8 +21,8 @@
  *   +92             collecting                   1 while a collection runs (claimed by CAS)
  *   +96             long_lived_total             survivors of the last full collection
  *   +100            long_lived_pending           objects promoted into gen2 since then
- *   +104            list lock                    lists.ts: link/unlink lock when there is no GIL
- *   +108            list lock contended count    lists.ts
+ *   +104            list lock                    gc-lists.ts: link/unlink lock when there is no GIL
+ *   +108            list lock contended count    gc-lists.ts
  *   +128     2      unreachable head (16 B)      move_unreachable's output (a temporary ring)
  *   +144            finalizers head              legacy-finalizer cycles and what they reach
  *   +160            wrcb_to_call head            reachable weakrefs whose callbacks must run
@@ -51,7 +51,7 @@
  */
 
 import { GC_STATE_BYTES } from '../heap/layout.ts';
-import { GC_FREE_FOR_COLLECTOR, GEN_HEAD_BYTES, NUM_GENERATIONS } from './lists.ts';
+import { GC_FREE_FOR_COLLECTOR, GEN_HEAD_BYTES, NUM_GENERATIONS } from '../objects/gc-lists.ts';
 
 /* ---- temporary list heads (line 2 and 3) ---- */
 export const GC_UNREACHABLE_HEAD = GC_FREE_FOR_COLLECTOR;

@@ -9,7 +9,7 @@
  */
 
 import type { Layout, Memory } from '../heap/layout.ts';
-import { GC_LONG_LIVED_PENDING, GC_LONG_LIVED_TOTAL, NUM_GENERATIONS } from './lists.ts';
+import { GC_LONG_LIVED_PENDING, GC_LONG_LIVED_TOTAL, NUM_GENERATIONS } from '../objects/gc-lists.ts';
 import {
   GC_EXAMINED_TOTAL,
   GC_PAUSE_MAX,

@@ -40,8 +40,9 @@
  *                   bitmap (1 bit per ALIGNMENT of slot space: maxBytes/128 in 3.11, /64 legacy)
  *                   | pending-free bitmap (same size; free-threaded cross-thread frees) | raw
  *                   live bitmap (same size; the raw allocator's blocks)
- *   +             GC STATE                    256 KiB        src/gc (generations, counts,
- *                                                            thresholds, stats, collection log)
+ *   +             GC STATE                    256 KiB        src/objects/gc-lists.ts (generation
+ *                                                            rings, counts, thresholds: tracking)
+ *                                                            and src/gc (stats, collection log)
  *   +             RUNTIME STATE               64 KiB         src/runtime + src/objects (type
  *                                                            table, immortals, small ints, run
  *                                                            state: abort flag, error record)

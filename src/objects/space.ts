@@ -28,7 +28,7 @@
  *   collector (src/gc)   traverse(o, visit, arg), clear(o) (tp_clear), isGC(o), isTracked(o),
  *                        hasFinalizer(o), isFinalized(o), callFinalizer(o) (PEP 442, once),
  *                        hasLegacyDel(o), refcount(o) / rc.setCount(o, n), incref/decref,
- *                        gcl (gc/lists.ts: rings, counts, thresholds), onGcThreshold (hook),
+ *                        gcl (gc-lists.ts: rings, counts, thresholds), onGcThreshold (hook),
  *                        weakref.ts: weakrefsOf, clearWeakref, takeWeakrefCallback,
  *                        runWeakrefCallback; tuple.ts: maybeUntrackTuple; header.ts: GC_REFS,
  *                        GC_FLAGS bits (GC_FINALIZED, GC_COLLECTING, GC_UNREACHABLE)
@@ -53,7 +53,7 @@
  */
 
 import { GilsimError, MemoryError, PyReferenceError, PyTypeError } from '../errors.ts';
-import { GcLists } from '../gc/lists.ts';
+import { GcLists } from './gc-lists.ts';
 import type { Layout, Memory } from '../heap/layout.ts';
 import { S_NSLOTS } from '../heap/state.ts';
 import type { RuntimeConfig } from '../runtime/config.ts';

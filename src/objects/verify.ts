@@ -11,7 +11,7 @@
  * Returns human-readable violations; empty when sound. Walks everything: for tests and reports.
  */
 
-import { NUM_GENERATIONS } from '../gc/lists.ts';
+import { NUM_GENERATIONS } from './gc-lists.ts';
 import { GC_HEAD_BYTES, IMMORTAL_REFCNT } from './header.ts';
 import type { ObjectSpace } from './space.ts';
 import { SMALL_INT_BYTES, SMALL_INT_MAX, SMALL_INT_MIN } from './statics.ts';

@@ -7,7 +7,7 @@
  * writes the config line of its header, initialises the allocator (Heap.create) and the object
  * space: builtin types, None/True/False, the small ints and the other statics in the RUNTIME
  * STATE region (objects/statics.ts documents those words), the GC lists in the GC STATE region
- * (gc/lists.ts), the interned-strings dict.
+ * (objects/gc-lists.ts), the interned-strings dict.
  *
  * `Runtime.attach(sab)` is what a worker does with the same buffer: it reads the layout from the
  * header, the config from the config line, attaches a Heap handle and an ObjectSpace (JS caches

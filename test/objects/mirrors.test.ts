@@ -3,7 +3,7 @@
  * loads imported bindings at every use). Each copy must equal its one definition.
  */
 import { describe, expect, it } from 'vitest';
-import { MIRRORS as lists } from '../../src/gc/lists.ts';
+import { MIRRORS as lists } from '../../src/objects/gc-lists.ts';
 import * as header from '../../src/objects/header.ts';
 import * as kinds from '../../src/objects/kinds.ts';
 import { MIRRORS as atomic } from '../../src/objects/refcount/atomic.ts';
@@ -31,7 +31,7 @@ const definitions: Record<string, number> = {
 
 describe('hot-path constant copies', () => {
   it.each([
-    ['gc/lists.ts', lists],
+    ['objects/gc-lists.ts', lists],
     ['refcount/plain.ts', plain],
     ['refcount/atomic.ts', atomic],
     ['refcount/biased.ts', biased],

@@ -1,5 +1,5 @@
 /*
- * The collector's generation lists (tracking only; the collection itself is src/gc's next part).
+ * The generation lists: tracking containers for the cyclic GC (the collection itself is src/gc).
  * ===============================================================================================
  *
  * A container that the cyclic GC may have to look at is TRACKED: its GC header (the 16 bytes
