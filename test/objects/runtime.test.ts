@@ -116,3 +116,31 @@ describe('native objects', () => {
     expect(blocksInUse(rt)).toEqual(before);
   });
 });
+
+describe('where py calls poll the eval breaker', () => {
+  // CPython polls at calls and loop back edges; Py_INCREF/Py_DECREF are inline count changes and
+  // never a poll point. So incref/decref count a bytecode but leave a pending request for the
+  // next call or back edge.
+  it('incref/decref count a bytecode without polling; the next call polls', () => {
+    const rt = Runtime.create({ python: '3.11' });
+    const py = rt.mainThread();
+    const ts = rt.threads.current!;
+    const o = py.object();
+    const seen: string[] = [];
+    rt.threads.hooks.gcScheduled = () => seen.push('gc');
+    ts.flush();
+    const before = rt.threads.threadMetrics(ts.slot).bytecodes;
+    ts.scheduleGc();
+    for (let i = 0; i < 100; i++) {
+      py.incref(o);
+      py.decref(o);
+    }
+    expect(seen).toEqual([]);
+    const l = py.list(); // a call: polls
+    expect(seen).toEqual(['gc']);
+    py.decref(l);
+    ts.flush();
+    expect(rt.threads.threadMetrics(ts.slot).bytecodes - before).toBeGreaterThanOrEqual(200);
+    py.decref(o);
+  });
+});
