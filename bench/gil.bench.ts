@@ -9,6 +9,7 @@
  *                                 a busy sender (like a GIL holder) notifies a receiver asleep in
  *                                 Atomics.wait; the receiver notes when it runs (policy 'none')
  *   gil.handoff.samples           how many handoffs the percentiles come from
+ *   gil.handoff.ratio             handoff p50 over floor p50
  *   gil.path.drop_take.us         the GIL code's own cost: one uncontended drop + take (the new
  *                                 GIL, warm, one thread): what a handoff adds besides the wake
  *
@@ -73,13 +74,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-async function handoffs(pool: WorkerPool): Promise<number[]> {
+async function handoffs(pool: WorkerPool, n: number): Promise<number[]> {
   const rt = BareRuntime.create({ gil: 'new', switchIntervalMs: 5, traceEvents: 65536 });
   const co = new Coordinator(rt.threads, 'bare', { pool });
   try {
     const barrier = rt.heap.malloc(16);
     rt.mem.i32[barrier >> 2] = 0;
-    const n = 200_000_000; // about 2 s of work per thread
     const outs = await co.runThreads([
       { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'a' },
       { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'b' },
@@ -96,7 +96,7 @@ async function handoffs(pool: WorkerPool): Promise<number[]> {
         }
       }
     }
-    return samples.sort((x, y) => x - y);
+    return samples;
   } finally {
     await co.close();
   }
@@ -114,7 +114,7 @@ async function floor(pool: WorkerPool, rounds: number): Promise<number[]> {
     ]);
     const out: number[] = [];
     for (let r = 0; r < rounds; r++) out.push(rt.mem.f64[((base + 16) >> 3) + r]! * 1000);
-    return out.sort((x, y) => x - y);
+    return out;
   } finally {
     await co.close();
   }
@@ -137,23 +137,41 @@ function dropTakePath(): number {
   return ((performance.now() - t0) / rounds) * 1000;
 }
 
+/**
+ * Handoffs and floor are measured in alternating blocks (BLOCKS of each, pooled), so that both
+ * distributions come from the same stretch of the machine's life: on a shared VM the wake-up
+ * latency drifts by tens of microseconds from minute to minute, and two measurements taken one
+ * after the other can differ by that drift alone.
+ */
+const BLOCKS = 4;
+const WORK_PER_BLOCK = 60_000_000; // bytecodes per thread per handoff block: about 0.6 s
+const FLOOR_ROUNDS_PER_BLOCK = 150;
+
 export default async function gilBench(): Promise<Record<string, number>> {
   const path = dropTakePath();
   const pool = new WorkerPool({ workers: 2 });
   try {
     // warm the workers (module load, JIT) before measuring
     await floor(pool, 50);
-    const h = await handoffs(pool);
-    const f = await floor(pool, 500);
-    const result = {
-      'gil.handoff.p50.us': round(percentile(h, 0.5)),
+    const h: number[] = [];
+    const f: number[] = [];
+    for (let b = 0; b < BLOCKS; b++) {
+      h.push(...(await handoffs(pool, WORK_PER_BLOCK)));
+      f.push(...(await floor(pool, FLOOR_ROUNDS_PER_BLOCK)));
+    }
+    h.sort((x, y) => x - y);
+    f.sort((x, y) => x - y);
+    const hp50 = percentile(h, 0.5);
+    const fp50 = percentile(f, 0.5);
+    return {
+      'gil.handoff.p50.us': round(hp50),
       'gil.handoff.p99.us': round(percentile(h, 0.99)),
       'gil.handoff.samples': h.length,
-      'gil.floor.p50.us': round(percentile(f, 0.5)),
+      'gil.floor.p50.us': round(fp50),
       'gil.floor.p99.us': round(percentile(f, 0.99)),
+      'gil.handoff.ratio': Math.round((hp50 / fp50) * 1000) / 1000,
       'gil.path.drop_take.us': Math.round(path * 100) / 100,
     };
-    return result;
   } finally {
     await pool.destroy();
   }
