@@ -198,6 +198,7 @@ export class Collector implements CollectEnv {
       if (stw) this.stop(ts);
       try {
         this.s.syncIfGrown();
+        this.gcl.mergeYoung(); // free-threaded: the threads' young rings join generation 0
         r = collectMain(this, generation);
       } finally {
         if (stw) this.start(ts);

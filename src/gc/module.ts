@@ -225,7 +225,11 @@ export class GcModuleImpl implements GcModule {
   }
 
   /** Run fn with the world stopped when threads run without a GIL (else just run it). */
+  /** Run fn with the world stopped and the young rings merged into generation 0 (free-threaded). */
   private stopped<T>(fn: () => T): T {
-    return this.c.withWorldStopped(fn);
+    return this.c.withWorldStopped(() => {
+      this.s.gcl.mergeYoung();
+      return fn();
+    });
   }
 }

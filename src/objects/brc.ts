@@ -20,6 +20,8 @@
  *   +20  TR_MERGED     objects those threads merged from their queues
  *   +24  TR_ORPHANED   objects whose owner had exited, merged by the thread that dropped them
  *   +28  TR_CALLS_RUN  pending calls run
+ *   +32  the young GC ring of ring number r + 1 (free-threaded): its head (16 bytes), its lock
+ *        and its contention counter, up to +56 (objects/gc-lists.ts: TR_YOUNG_*)
  *   then WEAKREF_LOCKS words: the striped locks of the weakref lists (weakref.ts), after the
  *   records; then ONLINE_WORD on a line of its own: how many threads are attached (free-threaded
  *   runtimes count it, runtime.ts). A thread that frees an object while it is the only one

@@ -13,6 +13,7 @@
  * writes them only while the world is stopped, when no thread holds an object lock):
  *
  *     gc_flags   bits 0-2    FINALIZED, COLLECTING, UNREACHABLE (the collector's)
+ *                bits 3-7    the young ring the object is tracked in (gc-lists.ts)
  *                bit  8      OB_LOCKED     held
  *                bit  9      OB_HAS_PARKED somebody sleeps on the word: unlock must notify
  *                bits 10-31  the version, bumped by every unlock

@@ -28,13 +28,42 @@
  *   +128  ...      free for src/gc: stats per generation, debug flags, the collection log.
  *
  * Every field on lines 0 and 1 is written by whichever thread allocates or frees containers;
- * under a GIL that is one thread at a time. No Node imports.
+ * under a GIL that is one thread at a time.
+ *
+ * YOUNG RINGS (free-threaded only). Without a GIL, one generation-0 ring would be one lock and
+ * one list head that every thread writes at every container creation and dealloc: the cache
+ * line bounces between cores and allocation stops scaling (measured: tuples-only alloc-storm,
+ * 2 threads, each thread 21-30% slower than alone). CPython 3.13t has no generation lists at
+ * all (its collector walks the mimalloc heaps) and counts allocations per thread. Here each
+ * thread tracks new containers into a ring of its own, in its thread record (brc.ts, bytes
+ * 32-63 of the record's line):
+ *
+ *   +32  TR_YOUNG_HEAD        a 16-byte pseudo GC header closing the ring (gc_next, gc_prev)
+ *   +48  TR_YOUNG_LOCK        the ring's lock (the heap's ArenaLock: 0 free, 1 held, 2 contended)
+ *   +52  TR_YOUNG_CONTENDED   times it was found taken
+ *
+ * Slot k tracks into ring 1 + k % GC_MAX_RINGS (the head in the record of slot ring-1), and the
+ * ring number is kept in the object's gc_flags (bits 3-7) so that whichever thread untracks it
+ * takes that ring's lock: its own, without contention, unless it frees another thread's young
+ * object. Objects in the generations' rings have ring 0 and use the list lock. The young rings
+ * are part of generation 0: a collection (and every gc function that walks or moves rings) runs
+ * with the world stopped and first merges them into generation 0's ring (`mergeYoung`),
+ * clearing each member's ring number. Generation 0's count is counted per thread and added to
+ * count[0] every LOCAL_ALLOC_COUNT_THRESHOLD allocations or deallocations, as 3.13t does.
+ *
+ * No Node imports.
  */
 
 import { ArenaLock } from '../heap/lock.ts';
 
 
 export const NUM_GENERATIONS = 3;
+/** thread record fields of the young rings (record layout: objects/brc.ts) */
+export const TR_YOUNG_HEAD = 32;
+export const TR_YOUNG_LOCK = 48;
+export const TR_YOUNG_CONTENDED = 52;
+/** CPython 3.13t's per-thread allocation count flushes at this many (Python/gc_free_threading.c) */
+export const LOCAL_ALLOC_COUNT_THRESHOLD = 512;
 /** list head offsets, relative to layout.gcOff */
 export const GEN_HEAD_BYTES = 16;
 export const GC_GEN0_HEAD = 0;
@@ -60,7 +89,12 @@ export const GC_FREE_FOR_COLLECTOR = 128;
 const GC_HEAD_BYTES = 16;
 const W_NEXT = 0;
 const W_PREV = 1;
-export const MIRRORS = { GC_HEAD_BYTES, W_NEXT, W_PREV };
+const W_GC_FLAGS = 3;
+const GC_RING_SHIFT = 3;
+const GC_RING_MASK = 31 << 3;
+const GC_MAX_RINGS = 31;
+const THREAD_RECORD_BYTES = 64;
+export const MIRRORS = { GC_HEAD_BYTES, W_NEXT, W_PREV, W_GC_FLAGS, GC_RING_SHIFT, GC_RING_MASK, GC_MAX_RINGS, THREAD_RECORD_BYTES };
 /** [gc] words of a GC header (cover() makes sure all of them are in view) */
 const GC_HEAD_WORDS = GC_HEAD_BYTES >> 2;
 
@@ -80,6 +114,18 @@ export class GcLists {
   private declare readonly listLock: ArenaLock;
   /** take the list lock around link/unlink (threads without a GIL) */
   declare readonly locking: boolean;
+  /** [young rings] the thread records block (0: no young rings, everything in generation 0) */
+  private declare records: number;
+  /** [young rings] how many rings (min(GC_MAX_RINGS, maxThreads)) */
+  private declare nRings: number;
+  /** [young rings] this thread's ring (1..nRings), 0 before a thread is bound */
+  private declare ring: number;
+  /** [young rings] byte offset of this thread's ring head (generation 0's head while ring is 0) */
+  private declare ringHead: number;
+  /** [young rings] the lock of each ring, index = ring number; [0] is the list lock */
+  private declare locks: ArenaLock[];
+  /** [young rings] this thread's allocations minus deallocations not yet added to count[0] */
+  private declare localCount: number;
 
   constructor(i32: Int32Array, gcOff: number, locking: boolean) {
     this.i32 = i32;
@@ -93,6 +139,97 @@ export class GcLists {
     // thread sleeps on it, and a taker that waits past its deadline gets a DeadlockError.
     this.listLock = new ArenaLock(this.i32, gcOff + GC_LIST_LOCK, gcOff + GC_LIST_LOCK_CONTENDED);
     this.locking = locking;
+    this.records = 0;
+    this.nRings = 0;
+    this.ring = 0;
+    this.ringHead = this.wGen0 << 2;
+    this.locks = [this.listLock];
+    this.localCount = 0;
+  }
+
+  /* ---- young rings (free-threaded) ---- */
+
+  /**
+   * Use the young rings in the thread records at `records` (every thread, once the records are
+   * known; `init`: the creator, which makes them empty first). No-op with a GIL.
+   */
+  useRings(records: number, maxThreads: number, init: boolean): void {
+    if (!this.locking || records === 0) return;
+    this.records = records;
+    this.nRings = Math.min(GC_MAX_RINGS, maxThreads);
+    this.locks = [this.listLock];
+    for (let r = 1; r <= this.nRings; r++) {
+      const rec = records + (r - 1) * THREAD_RECORD_BYTES;
+      if (init) this.listInit(rec + TR_YOUNG_HEAD);
+      this.locks.push(new ArenaLock(this.i32, rec + TR_YOUNG_LOCK, rec + TR_YOUNG_CONTENDED));
+    }
+  }
+
+  /** A Python thread runs in `slot` on this JS thread: track into its ring from now on. */
+  bindSlot(slot: number): void {
+    if (this.nRings === 0) return;
+    this.ring = 1 + (slot % this.nRings);
+    this.ringHead = this.records + (this.ring - 1) * THREAD_RECORD_BYTES + TR_YOUNG_HEAD;
+  }
+
+  /** The thread left its slot: add its pending count, track into generation 0 again. */
+  unbindSlot(): void {
+    this.flushCount();
+    this.ring = 0;
+    this.ringHead = this.wGen0 << 2;
+  }
+
+  /** Heads of the young rings (empty with a GIL). */
+  youngHeads(): number[] {
+    const out: number[] = [];
+    for (let r = 1; r <= this.nRings; r++) out.push(this.records + (r - 1) * THREAD_RECORD_BYTES + TR_YOUNG_HEAD);
+    return out;
+  }
+
+  /** Every ring that belongs to generation g: its own, and for 0 the young rings too. */
+  generationHeads(g: number): number[] {
+    return g === 0 ? [this.head(0), ...this.youngHeads()] : [this.head(g)];
+  }
+
+  /** The ring number an object's gc_flags hold (0: a generation's ring, or untracked). */
+  ringOf(o: number): number {
+    return (this.i32[((o - GC_HEAD_BYTES) >> 2) + W_GC_FLAGS]! & GC_RING_MASK) >> GC_RING_SHIFT;
+  }
+
+  /**
+   * World stopped (a collection, or a gc function that walks rings): move every young ring's
+   * members to the tail of generation 0's ring, clearing their ring numbers.
+   */
+  mergeYoung(): void {
+    const gen0 = this.head(0);
+    for (const head of this.youngHeads()) {
+      if (this.listIsEmpty(head)) continue;
+      for (let gc = this.first(head); gc !== head; gc = this.next(gc)) {
+        this.cover(gc);
+        const w = (gc >> 2) + W_GC_FLAGS;
+        this.i32[w] = this.i32[w]! & ~GC_RING_MASK;
+      }
+      this.listMerge(head, gen0);
+    }
+  }
+
+  /** Add this thread's pending allocation count to count[0]. */
+  flushCount(): void {
+    if (this.localCount === 0) return;
+    this.addToCount(this.localCount);
+    this.localCount = 0;
+  }
+
+  /** count[0] += delta, atomically, never below 0 (frees of objects counted before a collection). */
+  private addToCount(delta: number): number {
+    const i32 = this.i32;
+    let c = Atomics.load(i32, this.wCount0);
+    for (;;) {
+      const next = Math.max(0, c + delta);
+      const seen = Atomics.compareExchange(i32, this.wCount0, c, next);
+      if (seen === c) return next;
+      c = seen;
+    }
   }
 
   /** New views after the buffer grew (ObjectSpace.sync). */
@@ -155,6 +292,7 @@ export class GcLists {
    * threshold and a collection should start (enabled, threshold non-zero, none running).
    */
   countAlloc(): boolean {
+    if (this.locking) return this.countAllocLocal();
     const i32 = this.i32;
     const c = i32[this.wCount0]! + 1;
     i32[this.wCount0] = c;
@@ -164,8 +302,26 @@ export class GcLists {
 
   /** A GC-type object was freed (PyObject_GC_Del). */
   countFree(): void {
+    if (this.locking) return this.countFreeLocal();
     const c = this.i32[this.wCount0]!;
     if (c > 0) this.i32[this.wCount0] = c - 1;
+  }
+
+  /** Free-threaded gc_alloc: count per thread, add to count[0] every 512 (record_allocation). */
+  private countAllocLocal(): boolean {
+    if (++this.localCount < LOCAL_ALLOC_COUNT_THRESHOLD) return false;
+    const c = this.addToCount(this.localCount);
+    this.localCount = 0;
+    const i32 = this.i32;
+    const t = i32[this.wThreshold0]!;
+    return c > t && t !== 0 && i32[this.wEnabled] !== 0 && Atomics.load(i32, this.wCollecting) === 0;
+  }
+
+  /** Free-threaded PyObject_GC_Del (record_deallocation); count[0] never goes below 0. */
+  private countFreeLocal(): void {
+    if (--this.localCount > -LOCAL_ALLOC_COUNT_THRESHOLD) return;
+    this.addToCount(this.localCount);
+    this.localCount = 0;
   }
 
   count(g: number): number {
@@ -282,37 +438,40 @@ export class GcLists {
 
   /* ---- slow paths: the list lock, only when threads run without a GIL ---- */
 
-  private lock(): void {
-    this.listLock.lock();
-  }
-
-  private unlock(): void {
-    this.listLock.unlock();
-  }
-
   private trackLocked(o: number): void {
-    this.lock();
+    const ring = this.ring;
+    const head = this.ringHead;
+    const lock = this.locks[ring]!;
+    lock.lock();
     try {
-      this.cover(o - GC_HEAD_BYTES); // [gc] see cover()
-      this.cover(this.i32[this.wGen0 + W_PREV]!);
-      this.listAppend(o - GC_HEAD_BYTES, this.wGen0 << 2);
+      const gc = o - GC_HEAD_BYTES;
+      this.cover(gc); // [gc] see cover()
+      this.cover(this.i32[(head >> 2) + W_PREV]!);
+      this.listAppend(gc, head);
+      // atomic: the word also holds the object's lock, which another thread may be changing
+      if (ring !== 0) Atomics.or(this.i32, (gc >> 2) + W_GC_FLAGS, ring << GC_RING_SHIFT);
     } finally {
-      this.unlock();
+      lock.unlock();
     }
   }
 
   private untrackLocked(o: number): void {
-    this.lock();
+    const gc = o - GC_HEAD_BYTES;
+    this.cover(gc); // [gc] see cover()
+    // Only the thread that owns o (creating or deallocating it) tracks or untracks it, so its
+    // ring number cannot change under us; the ring's lock orders us against its neighbours.
+    const ring = this.ringOf(o);
+    const lock = this.locks[ring] ?? this.listLock;
+    lock.lock();
     try {
-      const gc = o - GC_HEAD_BYTES;
-      this.cover(gc); // [gc] see cover()
       if (this.isTracked(o)) {
         this.cover(this.i32[(gc >> 2) + W_NEXT]!);
         this.cover(this.i32[(gc >> 2) + W_PREV]!);
         this.listRemove(gc);
+        if (ring !== 0) Atomics.and(this.i32, (gc >> 2) + W_GC_FLAGS, ~GC_RING_MASK);
       }
     } finally {
-      this.unlock();
+      lock.unlock();
     }
   }
 

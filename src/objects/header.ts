@@ -40,7 +40,8 @@
  *     +4   gc_prev   offset of the previous GC header.
  *     +8   gc_refs   scratch for the collector (`update_refs` copies ob_refcnt here); CPython
  *                    squeezes it into the upper bits of _gc_prev, we have the room.
- *     +12  gc_flags  PREV_MASK_COLLECTING-like and FINALIZED bits (constants below); bits 8 and
+ *     +12  gc_flags  PREV_MASK_COLLECTING-like and FINALIZED bits (constants below); bits 3-7
+ *                    the young ring holding the object, free-threaded (gc-lists.ts); bits 8 and
  *                    up are the object's lock (ob_mutex) and its version, free-threaded
  *                    (critical.ts).
  *
@@ -103,3 +104,11 @@ export const GC_FINALIZED = 1;
 export const GC_COLLECTING = 2;
 /** gc_flags: found unreachable by move_unreachable (CPython's NEXT_MASK_UNREACHABLE). */
 export const GC_UNREACHABLE = 4;
+/**
+ * gc_flags bits 3-7, free-threaded: the young ring a tracked object is linked into (1..31, see
+ * objects/gc-lists.ts), 0 when it is in a generation's ring or untracked.
+ */
+export const GC_RING_SHIFT = 3;
+export const GC_RING_MASK = 31 << GC_RING_SHIFT;
+/** young rings at most (the ring field's 5 bits); slots share rings modulo this */
+export const GC_MAX_RINGS = 31;

@@ -480,6 +480,7 @@ export class ObjectSpace {
     if (this.ident !== 0) this.unbindThread();
     this.slot = slot;
     this.ident = this.records !== 0 ? openThreadRecord(this, slot) : slot + 1;
+    this.gcl.bindSlot(slot);
     this.rc.setOwner(this.ident);
     // ob_tid of new objects: the owner under biased refcounting; free-threaded, the maker too
     // (plain/atomic ignore it; list.ts tells a list's owner from other threads by it)
@@ -494,6 +495,7 @@ export class ObjectSpace {
     if (this.ident === 0) return;
     this.syncIfGrown();
     if (this.records !== 0) closeThreadRecord(this, this.slot);
+    this.gcl.unbindSlot();
     this.rc.setOwner(0);
     this.tid = this.rc.tid;
     this.ident = 0;

@@ -116,6 +116,7 @@ export function initObjectSpace(s: ObjectSpace): void {
   i32[(rs + RS_INTERNED) >> 2] = interned;
   initThreadRecords(s);
   s.records = threadRecordsAt(s);
+  s.gcl.useRings(s.records, s.layout.maxThreads, true);
   i32[(rs + RS_VERSION) >> 2] = OBJS_VERSION;
   Atomics.store(i32, (rs + RS_MAGIC) >> 2, OBJS_MAGIC);
 }
@@ -130,5 +131,6 @@ export function checkObjectSpace(s: ObjectSpace): void {
     throw new GilsimError(`object space version ${s.i32[(rs + RS_VERSION) >> 2]}, this code expects ${OBJS_VERSION}`);
   }
   s.records = threadRecordsAt(s);
+  s.gcl.useRings(s.records, s.layout.maxThreads, false);
 }
 

@@ -45,28 +45,32 @@ export function verifyObjects(s: ObjectSpace): string[] {
   const seen = new Set<number>();
   const queue: number[] = [];
   for (let g = 0; g <= NUM_GENERATIONS; g++) {
-    const head = gcl.head(g);
-    let prev = head;
-    let steps = 0;
-    for (let gc = gcl.first(head); gc !== head; gc = gcl.next(gc)) {
-      if (++steps > limit + 1 || gc === 0) {
-        report(`GC ring of generation ${g} does not close (broken after ${steps} links)`);
-        break;
+    // generation 0 is its own ring plus, free-threaded, each thread's young ring (gc-lists.ts)
+    gcl.generationHeads(g).forEach((head, k) => {
+      const name = k === 0 ? `generation ${g}` : `young ring ${k}`;
+      let prev = head;
+      let steps = 0;
+      for (let gc = gcl.first(head); gc !== head; gc = gcl.next(gc)) {
+        if (++steps > limit + 1 || gc === 0) {
+          report(`GC ring of ${name} does not close (broken after ${steps} links)`);
+          break;
+        }
+        if (gcl.prev(gc) !== prev) report(`GC ring of ${name}: ${gc}.gc_prev is ${gcl.prev(gc)}, expected ${prev}`);
+        prev = gc;
+        const o = gc + GC_HEAD_BYTES;
+        if (!s.isLiveObject(o)) {
+          report(`${name} links ${o}, which is not a live object (count ${s.i32[o >> 2]}, type ${s.i32[(o >> 2) + 2]})`);
+          continue;
+        }
+        if (!s.isGC(o)) report(`${name} links ${o}, a '${s.typeName(o)}', which is not a GC type`);
+        if (gcl.ringOf(o) !== k) report(`${name} links ${o}, whose gc_flags name ring ${gcl.ringOf(o)}`);
+        if (!seen.has(o)) {
+          seen.add(o);
+          queue.push(o);
+        }
       }
-      if (gcl.prev(gc) !== prev) report(`GC ring of generation ${g}: ${gc}.gc_prev is ${gcl.prev(gc)}, expected ${prev}`);
-      prev = gc;
-      const o = gc + GC_HEAD_BYTES;
-      if (!s.isLiveObject(o)) {
-        report(`generation ${g} links ${o}, which is not a live object (count ${s.i32[o >> 2]}, type ${s.i32[(o >> 2) + 2]})`);
-        continue;
-      }
-      if (!s.isGC(o)) report(`generation ${g} links ${o}, a '${s.typeName(o)}', which is not a GC type`);
-      if (!seen.has(o)) {
-        seen.add(o);
-        queue.push(o);
-      }
-    }
-    if (gcl.prev(head) !== prev) report(`GC ring of generation ${g}: the head's gc_prev is ${gcl.prev(head)}, expected ${prev}`);
+      if (gcl.prev(head) !== prev) report(`GC ring of ${name}: the head's gc_prev is ${gcl.prev(head)}, expected ${prev}`);
+    });
   }
   if (gcl.count(0) < 0) report(`generation 0 count is negative: ${gcl.count(0)}`);
 

@@ -277,7 +277,9 @@ export function trackingGcModule(py: PyImpl, s: ObjectSpace): GcModule {
       py.enter();
       const g = gen(generation);
       const out: number[] = [];
-      for (let i = g < 0 ? 0 : g; i <= (g < 0 ? 2 : g); i++) gcl.forEachObject(gcl.head(i), (o) => out.push(o));
+      for (let i = g < 0 ? 0 : g; i <= (g < 0 ? 2 : g); i++) {
+        for (const head of gcl.generationHeads(i)) gcl.forEachObject(head, (o) => out.push(o));
+      }
       return newList(s, out);
     },
     get_referrers: () => notYet('get_referrers'),

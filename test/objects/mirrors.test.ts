@@ -9,6 +9,7 @@ import * as kinds from '../../src/objects/kinds.ts';
 import { MIRRORS as atomic } from '../../src/objects/refcount/atomic.ts';
 import { MIRRORS as biased } from '../../src/objects/refcount/biased.ts';
 import * as critical from '../../src/objects/critical.ts';
+import { THREAD_RECORD_BYTES } from '../../src/objects/brc.ts';
 import { MIRRORS as list } from '../../src/objects/list.ts';
 import { MIRRORS as plain } from '../../src/objects/refcount/plain.ts';
 import { MIRRORS as space } from '../../src/objects/space.ts';
@@ -27,6 +28,7 @@ const definitions: Record<string, number> = {
   W_GC_FLAGS: header.GC_FLAGS >> 2,
   W_GC_HEAD: header.GC_HEAD_BYTES >> 2,
   WORDS_PER_SLOT: header.PTR >> 2,
+  THREAD_RECORD_BYTES,
 };
 
 describe('hot-path constant copies', () => {
