@@ -4,6 +4,7 @@
  * kept per thread and added every LOCAL_ALLOC_COUNT_THRESHOLD.
  */
 import { describe, expect, it } from 'vitest';
+import { GC_MAX_RINGS } from '../../src/objects/header.ts';
 import { LOCAL_ALLOC_COUNT_THRESHOLD, type GcLists } from '../../src/objects/gc-lists.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { ftRuntime, otherThread } from './helpers.ts';
@@ -56,6 +57,28 @@ describe('young rings (free-threaded generation 0)', () => {
     a.py.decref(la);
     b.py.decref(lb);
     expect(a.rt.verifyHeap()).toEqual([]);
+  });
+
+  it('slots GC_MAX_RINGS apart share a ring (and its lock) and keep it sound', () => {
+    const a = ftRuntime({ maxThreads: GC_MAX_RINGS + 2 });
+    const views = [a];
+    while (views.length < GC_MAX_RINGS + 1) views.push(otherThread(a.rt));
+    const first = views[0]!;
+    const last = views[GC_MAX_RINGS]!; // slot GC_MAX_RINGS: ring 1 again
+    const made: [typeof first, number][] = [];
+    for (let i = 0; i < 50; i++) {
+      made.push([first, first.py.list()]);
+      made.push([last, last.py.list()]);
+    }
+    const gcl = first.rt.space.gcl;
+    expect(gcl.ringOf(made[0]![1])).toBe(gcl.ringOf(made[1]![1]));
+    expect(gcl.youngHeads()).toHaveLength(GC_MAX_RINGS);
+    expect(first.rt.verifyHeap()).toEqual([]);
+    // free every other one, each by the thread that made it
+    for (let i = 0; i < made.length; i += 2) made[i]![0].py.decref(made[i]![1]);
+    expect(first.rt.verifyHeap()).toEqual([]);
+    for (let i = 1; i < made.length; i += 2) made[i]![0].py.decref(made[i]![1]);
+    expect(first.rt.verifyHeap()).toEqual([]);
   });
 
   it('the lock bits of an object survive tracking (the ring number shares its flags word)', () => {
