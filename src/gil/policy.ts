@@ -19,7 +19,8 @@
  * aborts. So a new policy is one new file plus one line in POLICIES below.
  */
 
-import type { GilPolicyName } from '../runtime/config.ts';
+/** The lock policies, one file each. */
+export type GilPolicyName = 'new' | 'legacy' | 'none' | 'fifo';
 import type { GilBlock } from './block.ts';
 import type { Mutex } from './mutex.ts';
 import type { WaitGuard } from './wait.ts';

@@ -56,7 +56,7 @@ import { GilsimError, MemoryError, PyReferenceError, PyTypeError } from '../erro
 import { GcLists } from './gc-lists.ts';
 import type { Layout, Memory } from '../heap/layout.ts';
 import { S_NSLOTS } from '../heap/state.ts';
-import type { RuntimeConfig } from '../runtime/config.ts';
+import type { RefcountKind } from './refcount/strategy.ts';
 import { bytesDealloc, bytesSizeof } from './bytes.ts';
 import { dictClear, dictDealloc, dictSizeof, dictTraverse } from './dict.ts';
 import { floatSizeof } from './float.ts';
@@ -157,11 +157,23 @@ export interface ClassHooks {
 /** Called with errors raised by finalizers and weakref callbacks ("Exception ignored in ..."). */
 export type UnraisableHook = (err: unknown, where: string) => void;
 
+/**
+ * What the object space reads of the runtime's configuration (runtime/config.ts RuntimeConfig
+ * has these fields and more; objects does not import from runtime).
+ */
+export interface ObjectSpaceConfig {
+  readonly python: string;
+  readonly gil: string;
+  readonly refcount: RefcountKind;
+  readonly gcThresholds: readonly [number, number, number];
+  readonly stopTheWorldGc: boolean;
+}
+
 export class ObjectSpace {
   declare readonly mem: Memory;
   declare readonly layout: Layout;
   declare readonly heap: ObjectHeap;
-  declare readonly config: RuntimeConfig;
+  declare readonly config: ObjectSpaceConfig;
   /* fixed-length views over [0, viewBytes) of the buffer: fast (length-tracking views are not
    * optimised by V8); replaced by sync() when the buffer grew. */
   declare i32: Int32Array;
@@ -235,7 +247,7 @@ export class ObjectSpace {
   /** heap class -> slot name -> slot index (a cache of the class's __slots__ tuple) */
   readonly slotIndexCache = new Map<number, Map<string, number>>();
 
-  constructor(mem: Memory, layout: Layout, heap: ObjectHeap, config: RuntimeConfig, locking: boolean) {
+  constructor(mem: Memory, layout: Layout, heap: ObjectHeap, config: ObjectSpaceConfig, locking: boolean) {
     this.mem = mem;
     this.layout = layout;
     this.heap = heap;

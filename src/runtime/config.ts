@@ -8,11 +8,12 @@
  */
 
 import { ConfigError } from '../errors.ts';
+import type { GilPolicyName } from '../gil/policy.ts';
 import { H_CONFIG, type HeapProfile, type Memory } from '../heap/layout.ts';
+import type { RefcountKind } from '../objects/refcount/strategy.ts';
 
+export type { GilPolicyName, RefcountKind };
 export type PythonProfile = '2.7' | '3.11' | '3.13' | '3.13t';
-export type GilPolicyName = 'new' | 'legacy' | 'none' | 'fifo';
-export type RefcountKind = 'plain' | 'atomic' | 'biased';
 
 export const PYTHON_PROFILES: readonly PythonProfile[] = ['2.7', '3.11', '3.13', '3.13t'];
 export const GIL_POLICIES: readonly GilPolicyName[] = ['new', 'legacy', 'none', 'fifo'];

@@ -1,6 +1,6 @@
 /* Picks the reference counting strategy named in the runtime config. */
 
-import type { RefcountKind } from '../../runtime/config.ts';
+import type { RefcountKind } from './strategy.ts';
 import { ConfigError } from '../../errors.ts';
 import { AtomicRefcount } from './atomic.ts';
 import { BiasedRefcount } from './biased.ts';

@@ -17,7 +17,8 @@
  * its caller (a call site sees one strategy class per runtime).
  */
 
-import type { RefcountKind } from '../../runtime/config.ts';
+/** The reference counting strategies (chosen when the runtime is created). */
+export type RefcountKind = 'plain' | 'atomic' | 'biased';
 
 export interface RefcountStrategy {
   readonly kind: RefcountKind;
