@@ -129,10 +129,14 @@ class NewGil implements GilPolicy {
   /** FORCE_SWITCHING: after a requested drop, wait until somebody else holds the GIL. */
   private waitForSwitch(slot: number, guard: WaitGuard): void {
     const i32 = this.i32;
+    // Read the clock (for the guard) before taking switch_mutex: CPython holds it for a few
+    // instructions, and the new holder needs it to finish its take. A clock read can cost tens of
+    // microseconds on a VM after a stretch of pure computation; inside the lock it made the
+    // waking thread sleep a second time on switch_mutex (bench/gil.bench.ts).
+    const since = this.host.clock();
     this.switchMutex.lock();
     if (Atomics.load(i32, this.lastHolder) === slot) {
       this.host.clearDropRequest(slot);
-      const since = this.host.clock();
       while (Atomics.load(i32, this.lastHolder) === slot) {
         if (this.switchCond.wait(this.switchMutex, Infinity, guard, since) === 'stopped') {
           this.switchMutex.unlock();
