@@ -228,6 +228,7 @@ export class GcModuleImpl implements GcModule {
   /** Run fn with the world stopped and the young rings merged into generation 0 (free-threaded). */
   private stopped<T>(fn: () => T): T {
     return this.c.withWorldStopped(() => {
+      this.s.syncIfGrown(); // objects other threads made may lie past our views
       this.s.gcl.mergeYoung();
       return fn();
     });

@@ -201,11 +201,15 @@ export class GcLists {
    * members to the tail of generation 0's ring, clearing their ring numbers.
    */
   mergeYoung(): void {
+    if (this.nRings === 0) return;
+    // [gc] every thread's objects are linked here, some made after this thread's views: take a
+    // view of the whole buffer (the world is stopped, nobody grows it meanwhile)
+    const sab = this.i32.buffer as SharedArrayBuffer;
+    if (this.i32.length < sab.byteLength >> 2) this.i32 = new Int32Array(sab, 0, sab.byteLength >> 2);
     const gen0 = this.head(0);
     for (const head of this.youngHeads()) {
       if (this.listIsEmpty(head)) continue;
       for (let gc = this.first(head); gc !== head; gc = this.next(gc)) {
-        this.cover(gc);
         const w = (gc >> 2) + W_GC_FLAGS;
         this.i32[w] = this.i32[w]! & ~GC_RING_MASK;
       }
