@@ -125,6 +125,35 @@ describe('young rings (free-threaded generation 0)', () => {
     expect(a.rt.verifyHeap()).toEqual([]);
   });
 
+  it('freeze, get_freeze_count, unfreeze and get_referrers see objects still in young rings', () => {
+    const a = ftRuntime();
+    const gcl = a.rt.space.gcl;
+    const inner = a.py.list();
+    const outer = a.py.list();
+    a.py.append(outer, inner);
+    expect(gcl.ringOf(outer)).toBeGreaterThan(0);
+    const refs = a.py.gc.get_referrers(inner);
+    expect(a.py.len(refs)).toBe(1);
+    const r0 = a.py.getitem(refs, 0);
+    expect(r0).toBe(outer);
+    a.py.decref(r0);
+    a.py.decref(refs);
+    const more = a.py.list(); // young again after get_referrers merged the rings
+    expect(gcl.ringOf(more)).toBeGreaterThan(0);
+    a.py.gc.freeze();
+    expect(a.py.gc.get_freeze_count()).toBeGreaterThanOrEqual(3);
+    for (const head of gcl.youngHeads()) expect(gcl.listIsEmpty(head)).toBe(true);
+    expect(members(gcl, gcl.head(3))).toEqual(expect.arrayContaining([inner, outer, more]));
+    expect(a.rt.verifyHeap()).toEqual([]);
+    a.py.gc.unfreeze();
+    expect(a.py.gc.get_freeze_count()).toBe(0);
+    expect(members(gcl, gcl.head(2))).toEqual(expect.arrayContaining([inner, outer, more]));
+    a.py.decref(more);
+    a.py.decref(outer);
+    a.py.decref(inner);
+    expect(a.rt.verifyHeap()).toEqual([]);
+  });
+
   it('generation 0 is counted per thread and added every LOCAL_ALLOC_COUNT_THRESHOLD allocations', () => {
     const a = ftRuntime({ gcThresholds: [0, 10, 10] }); // threshold 0: no automatic collection
     const gcl = a.rt.space.gcl;
