@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { ConfigOverrides } from '../runtime/config.ts';
 import { renderComparison, type Column } from '../report/compare.ts';
 import { toJson, toJsonText } from '../report/json.ts';
-import { renderText } from '../report/text.ts';
+import { errorSummary, renderText } from '../report/text.ts';
 import { toTraceText } from '../report/trace.ts';
 import { threadsParamOf, type AnyParams } from '../scenario/define.ts';
 import type { EngineFactory } from '../scenario/engine.ts';
@@ -69,7 +69,7 @@ export async function cmdRun(io: Io, positionals: string[], f: RawFlags): Promis
   if (out.json) writeFileSync(out.json, toJsonText(r));
   if (out.trace) writeFileSync(out.trace, toTraceText(r));
   if (r.error) {
-    io.stderr.write(`gilsim: thread '${r.error.thread}' raised ${r.error.type}: ${r.error.message}\n`);
+    io.stderr.write(`gilsim: ${errorSummary(r.error)}\n`);
     return EXIT_RAISED;
   }
   return EXIT_OK;
@@ -327,6 +327,6 @@ async function multiRun(io: Io, f: RawFlags, loaded: LoadedScenario, title: stri
     writeFileSync(out.json, JSON.stringify(doc, null, 2) + '\n');
   }
   const failed = cols.filter((c) => c.result.error);
-  for (const c of failed) io.stderr.write(`gilsim: ${c.label}: thread '${c.result.error!.thread}' raised ${c.result.error!.type}: ${c.result.error!.message}\n`);
+  for (const c of failed) io.stderr.write(`gilsim: ${c.label}: ${errorSummary(c.result.error!)}\n`);
   return failed.length ? EXIT_RAISED : EXIT_OK;
 }

@@ -8,7 +8,7 @@
 import type { RunResult } from '../scenario/result.ts';
 import { sum } from '../scenario/stats.ts';
 import { cell, num, percent, table } from './format.ts';
-import { describeParams } from './text.ts';
+import { describeParams, errorSummary } from './text.ts';
 
 export interface Column {
   label: string;
@@ -70,7 +70,7 @@ export function renderComparison(title: string, cols: readonly Column[]): string
 
   out.push(...table(header, rows));
   const failed = cols.filter((c) => c.result.error);
-  for (const c of failed) out.push('', `${c.label}: thread '${c.result.error!.thread}' raised ${c.result.error!.type}: ${c.result.error!.message}`);
+  for (const c of failed) out.push('', `${c.label}: ${errorSummary(c.result.error!)}`);
   const missing = [...new Set(rs.flatMap((r) => r.missing))];
   if (missing.length) out.push('', `not measured (that part of the runtime is not built yet): ${missing.join(', ')}`);
   return out.join('\n') + '\n';

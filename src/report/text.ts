@@ -8,7 +8,7 @@
  * RunResult.
  */
 
-import type { GcSummary, HeapSummary, RunConfig, RunResult } from '../scenario/result.ts';
+import type { GcSummary, HeapSummary, RunConfig, RunError, RunResult } from '../scenario/result.ts';
 import { cell, heading, ms, num, percent, table, thousands } from './format.ts';
 
 export interface TextOptions {
@@ -175,7 +175,16 @@ export function gcLines(g: GcSummary): string[] {
 
 function errorLines(r: RunResult): string[] {
   const e = r.error!;
-  return ['', `thread '${e.thread}' raised ${e.type}: ${e.message}`, ...indent(e.stack)];
+  return ['', errorSummary(e), ...indent(e.stack)];
+}
+
+/**
+ * One line for a failed run: the thread that raised, or for a failure outside the programs
+ * (the watchdog, the runtime, the results function, the heap check) what found it.
+ */
+export function errorSummary(e: RunError): string {
+  const outside = /^\((.*)\)$/.exec(e.thread);
+  return outside ? `${e.type} (${outside[1]}): ${e.message}` : `thread '${e.thread}' raised ${e.type}: ${e.message}`;
 }
 
 function indent(stack: string): string[] {

@@ -121,6 +121,10 @@ class RuntimeEngine implements Engine {
     return { bytesInUse: s.bytesInAllocatedBlocks + s.rawBytesInUse, arenas: s.arenasCurrent };
   }
 
+  verify(): string[] {
+    return this.rt.verifyHeap();
+  }
+
   gc(): GcCounters {
     const g = readGcStats(this.rt.mem, this.rt.layout);
     return { generations: g.generations, pausesMs: g.pausesMs };

@@ -92,6 +92,11 @@ export interface Engine {
   /** a cheap sample for the trace counters, safe while threads run */
   heapSample(): { bytesInUse: number; arenas: number };
   gc(): GcCounters;
+  /**
+   * The heap's invariants after the run (verifyHeap: allocator, object headers, GC rings):
+   * empty when sound. Optional: an engine without it is not checked.
+   */
+  verify?(): string[];
   close(): Promise<void>;
 }
 

@@ -131,7 +131,24 @@ class Run {
     }
     const wallMs = now() - this.startedAt;
     const results = this.error ? {} : this.results(ctx, wallMs);
+    if (!this.error) this.verifyHeap();
     return this.result(wallMs, results);
+  }
+
+  /** Every thread has ended: the heap must be sound, or the run failed (whatever it measured). */
+  private verifyHeap(): void {
+    if (!this.engine.verify) return;
+    this.progress('verify', -1, 0);
+    let problems: string[];
+    try {
+      problems = this.engine.verify();
+    } catch (e) {
+      problems = [`the verifier itself failed: ${describeError(e).message}`];
+    }
+    if (problems.length === 0) return;
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ');
+    const more = problems.length > MAX_PROBLEMS_SHOWN ? ` (and ${problems.length - MAX_PROBLEMS_SHOWN} more)` : '';
+    this.error = { thread: '(heap)', type: 'HeapCorruption', message: `the heap is unsound after the run: ${shown}${more}`, stack: '' };
   }
 
   private progress(phase: string, index: number, count: number): void {
@@ -388,6 +405,9 @@ function phaseOutcome(
 }
 
 /* ---- errors ---- */
+
+/** Heap problems quoted in a failed run's message (verifyHeap may report many). */
+const MAX_PROBLEMS_SHOWN = 5;
 
 function runErrorOf(e: unknown): RunError {
   if (e instanceof ThreadError) {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { renderComparison } from '../../src/report/compare.ts';
 import { toJson } from '../../src/report/json.ts';
 import { validateRunJson } from '../../src/report/json-shape.ts';
-import { heapTotal, mallocStatsLines, renderText, statLine } from '../../src/report/text.ts';
+import { errorSummary, heapTotal, mallocStatsLines, renderText, statLine } from '../../src/report/text.ts';
 import { buildTrace, slicesOf, validateTrace } from '../../src/report/trace.ts';
 import type { TimelineEvent } from '../../src/scenario/result.ts';
 import { syntheticHeap, syntheticRun } from './fixtures/synthetic.ts';
@@ -30,6 +30,16 @@ describe('text report', () => {
     expect(t).toContain("thread 'cpu-0' raised KeyError: 'x'");
     expect(t).toContain('at boom (file.ts:3:9)');
     expect(t).toContain('not measured (that part of the runtime is not built yet): gc');
+  });
+
+  it('says what found a failure outside the programs (watchdog, heap check) instead of a thread', () => {
+    expect(errorSummary({ thread: 'cpu-0', type: 'KeyError', message: "'x'", stack: '' })).toBe("thread 'cpu-0' raised KeyError: 'x'");
+    expect(errorSummary({ thread: '(heap)', type: 'HeapCorruption', message: 'the heap is unsound after the run: p', stack: '' })).toBe(
+      'HeapCorruption (heap): the heap is unsound after the run: p',
+    );
+    const t = renderText(syntheticRun({ error: { thread: '(watchdog)', type: 'DeadlockError', message: 'a holds L1', stack: '' } }));
+    expect(t).toContain('DeadlockError (watchdog): a holds L1');
+    expect(t).not.toContain("thread '(watchdog)'");
   });
 
   it('pads the malloc stats as CPython does', () => {

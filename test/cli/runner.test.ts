@@ -98,5 +98,23 @@ describe('runner', () => {
     expect(r.error).toEqual({ thread: 'count', type: 'KeyError', message: 'boom', stack: 'KeyError: boom\n    at countdown (scenario.ts:1:1)' });
     expect(r.results).toEqual({});
     expect(log.closed).toBe(true);
+    expect(log.verified ?? 0).toBe(0); // a failed run is not verified (threads were aborted)
+  });
+
+  it('verifies the heap once, after the last phase; an unsound heap fails the run, quoting the problems', async () => {
+    const ok = await run('cpu-bound', { n: '100' }, {});
+    expect(ok.log.verified).toBe(1);
+    expect(ok.r.error).toBeUndefined();
+    const problems = Array.from({ length: 7 }, (_, i) => `problem ${i}`);
+    const bad = await run('cpu-bound', { n: '100' }, { heapProblems: problems });
+    expect(bad.log.verified).toBe(1);
+    expect(bad.r.error?.thread).toBe('(heap)');
+    expect(bad.r.error?.type).toBe('HeapCorruption');
+    expect(bad.r.error?.message).toBe(
+      'the heap is unsound after the run: problem 0; problem 1; problem 2; problem 3; problem 4 (and 2 more)',
+    );
+    // the measured results are still there: the run ran, then its heap was found unsound
+    expect(bad.r.results.slowdown).toBeGreaterThan(0);
+    expect(bad.log.closed).toBe(true);
   });
 });
