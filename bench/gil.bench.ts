@@ -10,6 +10,10 @@
  *                                 Atomics.wait; the receiver notes when it runs (policy 'none')
  *   gil.handoff.samples           how many handoffs the percentiles come from
  *   gil.handoff.ratio             handoff p50 over floor p50
+ *   gil.handoff.notice.p50.us     its first part: from the request to the holder's drop event
+ *                                 (noticing the request at a poll, then releasing)
+ *   gil.handoff.wake.p50.us       its second part: from that drop to the waiter holding the GIL
+ *                                 (the wake-up, then the take, which signals switch_cond)
  *   gil.path.drop_take.us         the GIL code's own cost: one uncontended drop + take (the new
  *                                 GIL, warm, one thread): what a handoff adds besides the wake
  *
@@ -74,7 +78,14 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-async function handoffs(pool: WorkerPool, n: number): Promise<number[]> {
+/** One handoff's parts, µs: request -> the holder drops (its drop event) -> the waiter holds the GIL. */
+interface Handoff {
+  total: number;
+  notice: number;
+  wake: number;
+}
+
+async function handoffs(pool: WorkerPool, n: number): Promise<Handoff[]> {
   const rt = BareRuntime.create({ gil: 'new', switchIntervalMs: 5, traceEvents: 65536 });
   const co = new Coordinator(rt.threads, 'bare', { pool });
   try {
@@ -84,18 +95,24 @@ async function handoffs(pool: WorkerPool, n: number): Promise<number[]> {
       { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'a' },
       { module: SELF, fn: 'benchCpu', args: [barrier, n], name: 'b' },
     ]);
-    const samples: number[] = [];
-    for (const o of outs) {
-      const events = rt.threads.timeline(o.slot).events;
+    const timelines = outs.map((o) => rt.threads.timeline(o.slot).events);
+    const samples: Handoff[] = [];
+    timelines.forEach((events, k) => {
+      // the other thread's drops, in time order: the one between a request and the take is the
+      // drop that honoured it (both clocks are the shared one, src/gil/clock.ts)
+      const drops = timelines[1 - k]!.filter((e) => e.kind === 'drop').map((e) => e.t);
+      let d = 0;
       let requestedAt = -1;
       for (const e of events) {
         if (e.kind === 'drop_request') requestedAt = e.t;
         else if (e.kind === 'take' && requestedAt >= 0) {
-          samples.push((e.t - requestedAt) * 1000);
+          while (d < drops.length && drops[d]! < requestedAt) d++;
+          const dropAt = d < drops.length && drops[d]! <= e.t ? drops[d]! : NaN;
+          samples.push({ total: (e.t - requestedAt) * 1000, notice: (dropAt - requestedAt) * 1000, wake: (e.t - dropAt) * 1000 });
           requestedAt = -1;
         }
       }
-    }
+    });
     return samples;
   } finally {
     await co.close();
@@ -153,20 +170,23 @@ export default async function gilBench(): Promise<Record<string, number>> {
   try {
     // warm the workers (module load, JIT) before measuring
     await floor(pool, 50);
-    const h: number[] = [];
+    const h: Handoff[] = [];
     const f: number[] = [];
     for (let b = 0; b < BLOCKS; b++) {
       h.push(...(await handoffs(pool, WORK_PER_BLOCK)));
       f.push(...(await floor(pool, FLOOR_ROUNDS_PER_BLOCK)));
     }
-    h.sort((x, y) => x - y);
+    const sorted = (xs: number[]): number[] => xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+    const total = sorted(h.map((x) => x.total));
     f.sort((x, y) => x - y);
-    const hp50 = percentile(h, 0.5);
+    const hp50 = percentile(total, 0.5);
     const fp50 = percentile(f, 0.5);
     return {
       'gil.handoff.p50.us': round(hp50),
-      'gil.handoff.p99.us': round(percentile(h, 0.99)),
-      'gil.handoff.samples': h.length,
+      'gil.handoff.p99.us': round(percentile(total, 0.99)),
+      'gil.handoff.samples': total.length,
+      'gil.handoff.notice.p50.us': round(percentile(sorted(h.map((x) => x.notice)), 0.5)),
+      'gil.handoff.wake.p50.us': round(percentile(sorted(h.map((x) => x.wake)), 0.5)),
       'gil.floor.p50.us': round(fp50),
       'gil.floor.p99.us': round(percentile(f, 0.99)),
       'gil.handoff.ratio': Math.round((hp50 / fp50) * 1000) / 1000,
