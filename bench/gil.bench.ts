@@ -14,6 +14,9 @@
  *                                 (noticing the request at a poll, then releasing)
  *   gil.handoff.wake.p50.us       its second part: from that drop to the waiter holding the GIL
  *                                 (the wake-up, then the take, which signals switch_cond)
+ *   gil.floor.notify.p50.us       what one Atomics.notify of a sleeping thread costs the notifier
+ *                                 (the floor's sender): a handoff under the new GIL makes two,
+ *                                 the floor one
  *   gil.path.drop_take.us         the GIL code's own cost: one uncontended drop + take (the new
  *                                 GIL, warm, one thread): what a handoff adds besides the wake
  *
@@ -40,18 +43,22 @@ export function benchCpu(py: ThreadPy, barrier: number, n: number): void {
 
 /**
  * Floor sender: `rounds` times, stay busy 1 ms (as a GIL holder is, and so the receiver is
- * surely asleep), stamp the time, notify.
+ * surely asleep), stamp the time, notify. It also notes what the notify cost the sender itself
+ * (waking a sleeping thread is a system call, and on a VM an interprocessor interrupt).
  */
 export function floorSender(py: ThreadPy, base: number, rounds: number): void {
   const { i32, f64 } = py.mem;
   const flag = base >> 2;
+  const costs = ((base + 16) >> 3) + rounds;
   let x = 1;
   for (let r = 1; r <= rounds; r++) {
     const until = performance.now() + 1;
     while (performance.now() < until) x = (x * 1103515245 + 12345) | 0;
-    f64[(base + 8) >> 3] = now();
+    const t = now();
+    f64[(base + 8) >> 3] = t;
     Atomics.store(i32, flag, r);
     Atomics.notify(i32, flag);
+    f64[costs + r - 1] = now() - t;
   }
   f64[(base + 8) >> 3] = x === 0.5 ? 0 : f64[(base + 8) >> 3]!;
 }
@@ -119,19 +126,25 @@ async function handoffs(pool: WorkerPool, n: number): Promise<Handoff[]> {
   }
 }
 
-async function floor(pool: WorkerPool, rounds: number): Promise<number[]> {
+/** The floor's one-way handoffs, and what each notify cost its sender, µs. */
+async function floor(pool: WorkerPool, rounds: number): Promise<{ handoffs: number[]; notifyCosts: number[] }> {
   const rt = BareRuntime.create({ gil: 'none' });
   const co = new Coordinator(rt.threads, 'bare', { pool });
   try {
-    const base = rt.heap.malloc(16 + rounds * 8);
+    const base = rt.heap.malloc(16 + rounds * 16);
     rt.mem.i32.fill(0, base >> 2, (base >> 2) + 4);
     await co.runThreads([
       { module: SELF, fn: 'floorReceiver', args: [base, rounds], name: 'receiver' },
       { module: SELF, fn: 'floorSender', args: [base, rounds], name: 'sender' },
     ]);
-    const out: number[] = [];
-    for (let r = 0; r < rounds; r++) out.push(rt.mem.f64[((base + 16) >> 3) + r]! * 1000);
-    return out;
+    const at = (base + 16) >> 3;
+    const handoffs: number[] = [];
+    const notifyCosts: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      handoffs.push(rt.mem.f64[at + r]! * 1000);
+      notifyCosts.push(rt.mem.f64[at + rounds + r]! * 1000);
+    }
+    return { handoffs, notifyCosts };
   } finally {
     await co.close();
   }
@@ -172,9 +185,12 @@ export default async function gilBench(): Promise<Record<string, number>> {
     await floor(pool, 50);
     const h: Handoff[] = [];
     const f: number[] = [];
+    const notify: number[] = [];
     for (let b = 0; b < BLOCKS; b++) {
       h.push(...(await handoffs(pool, WORK_PER_BLOCK)));
-      f.push(...(await floor(pool, FLOOR_ROUNDS_PER_BLOCK)));
+      const fl = await floor(pool, FLOOR_ROUNDS_PER_BLOCK);
+      f.push(...fl.handoffs);
+      notify.push(...fl.notifyCosts);
     }
     const sorted = (xs: number[]): number[] => xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
     const total = sorted(h.map((x) => x.total));
@@ -189,6 +205,7 @@ export default async function gilBench(): Promise<Record<string, number>> {
       'gil.handoff.wake.p50.us': round(percentile(sorted(h.map((x) => x.wake)), 0.5)),
       'gil.floor.p50.us': round(fp50),
       'gil.floor.p99.us': round(percentile(f, 0.99)),
+      'gil.floor.notify.p50.us': round(percentile(sorted(notify), 0.5)),
       'gil.handoff.ratio': Math.round((hp50 / fp50) * 1000) / 1000,
       'gil.path.drop_take.us': Math.round(path * 100) / 100,
     };
