@@ -13,6 +13,7 @@ import { US_PER_MS } from '../../gil/clock.ts';
 import type { Mutex } from '../../gil/mutex.ts';
 import { waitWhile } from '../../gil/wait.ts';
 import { T_STATUS, isEnded, slotWord, type ThreadState } from '../threadstate.ts';
+import type { ThreadOps as PyThreadOps } from '../py.ts';
 import type { PyObject, QueueModule, ThreadHandle, ThreadingModule, TimeModule } from '../types.ts';
 import { CONDITION_TYPE, conditionInit, conditionNotify, conditionWait } from './condition.ts';
 import { EVENT_TYPE, eventClear, eventIsSet, eventSet, eventWait } from './event.ts';
@@ -49,21 +50,11 @@ export interface ThreadStarter {
   start(req: ThreadStartRequest): void;
 }
 
-export interface ThreadOps {
-  /** A call or loop back edge: one bytecode and an eval breaker poll. */
-  tick(): void;
-  /** Bytecodes of a py call's body, without a poll. */
-  count(n: number): void;
-  compute(n: number): void;
-  io(ms: number): void;
-  nativeCall(us: number): void;
-  readonly time: TimeModule;
-  readonly threading: ThreadingModule;
-  readonly queue: QueueModule;
-  setswitchinterval(seconds: number): void;
-  getswitchinterval(): number;
-  setcheckinterval(ticks: number): void;
-  getcheckinterval(): number;
+/**
+ * The `py` surface's ThreadOps (runtime/py.ts), as a hosted thread provides them: over its
+ * ThreadState, with the heap lock the allocator calls need when there is no GIL.
+ */
+export interface ThreadOps extends PyThreadOps {
   /** The lock allocator calls must be wrapped with (policy 'none'); null under a GIL. */
   readonly heapLock: Mutex | null;
   readonly threadState: ThreadState;
