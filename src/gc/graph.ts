@@ -346,11 +346,6 @@ export class GcGraph {
 
   /* ---------------- untracking what can never be in a cycle ---------------- */
 
-  private kindAt(gc: number): number {
-    const i32 = this.i32;
-    return i32[(i32[(gc >> 2) + W_OBJ + W_TYPE]! + T_KIND) >> 2]!;
-  }
-
   private readonly visitMayBeTracked = (o: number): void => {
     if (!this.sawTracked && mayBeTracked(this.s, o)) this.sawTracked = true;
   };

@@ -75,7 +75,7 @@ import {
 import { listClear, listDealloc, listSizeof, listTraverse } from './list.ts';
 import { nativeClear, nativeDealloc, nativeSizeof, nativeTraverse, nativeTypeName } from './native.ts';
 import { closeThreadRecord, MERGE_REFCOUNTS, mergeQueued, onlineWord, openThreadRecord, PENDING_CALLS, queueToOwner } from './brc.ts';
-import { CALL_DEL, CALL_WEAKREF, callName, OWNER_EXITED, pushCall, runPendingCalls } from './pending.ts';
+import { CALL_DEL, callName, OWNER_EXITED, pushCall, runPendingCalls } from './pending.ts';
 import { BiasedRefcount, makeRefcount, PlainRefcount, type RefcountStrategy } from './refcount/index.ts';
 import { setClear, setDealloc, setSizeof, setTraverse } from './set.ts';
 import { staticsAt, type Statics } from './statics.ts';

@@ -80,7 +80,7 @@ import {
 import { nativeSpec } from '../objects/native.ts';
 import { newSet, setAdd, setContains, setForEach, setLength } from '../objects/set.ts';
 import type { ObjectSpace } from '../objects/space.ts';
-import { newStr, strCharAt, strCompare, strEq, strLength, strValue } from '../objects/str.ts';
+import { newStr, strCharAt, strCompare, strLength, strValue } from '../objects/str.ts';
 import { newTuple, tupleItem, tupleLength } from '../objects/tuple.ts';
 import {
   INST_DICT,

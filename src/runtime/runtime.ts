@@ -38,7 +38,7 @@ import {
   type RuntimeConfig,
 } from './config.ts';
 import { collectorGcModule } from '../gc/install.ts'; // [gc]
-import { PyImpl, singleThreadOps, type GcModuleFactory, type ThreadOps } from './py.ts';
+import { PyImpl, type GcModuleFactory, type ThreadOps } from './py.ts';
 // [gil] the thread system: GIL policy, thread states, threading objects (src/gil, src/runtime/threading)
 import { lockedAllocator } from '../gil/none.ts';
 import { ThreadSystem, type ThreadSystemOptions } from './threads.ts';

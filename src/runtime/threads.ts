@@ -332,7 +332,7 @@ export class ThreadSystem {
         if (!this.stwMutex.lockTimed(Infinity, ts)) ts.raise();
       });
     }
-    const { layout, block, i32 } = this;
+    const { block, i32 } = this;
     block.store(G_STW_REQUESTED, 1);
     block.store(G_STW_REQUESTER, ts.slot);
     Atomics.add(i32, block.word(G_STW_COUNT), 1);

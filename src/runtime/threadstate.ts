@@ -44,7 +44,7 @@ import { G_HELD_MS, G_WORK_PER_BYTECODE } from '../gil/block.ts';
 import { US_PER_MS } from '../gil/clock.ts';
 import type { DropReason } from '../gil/policy.ts';
 import { waitWhile, type WaitGuard } from '../gil/wait.ts';
-import { HIST_WORDS, histIndex } from './threading/histogram.ts';
+import { histIndex } from './threading/histogram.ts';
 import {
   EV_BLOCK_BEGIN,
   EV_BLOCK_END,
@@ -224,7 +224,7 @@ export class ThreadState implements WaitGuard {
   private readonly workPerBytecode: number;
 
   constructor(sys: ThreadSystem, slot: number, name: string) {
-    const { mem, layout } = sys;
+    const { layout } = sys;
     this.sys = sys;
     this.slot = slot;
     this.name = name;

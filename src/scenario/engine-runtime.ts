@@ -66,18 +66,16 @@ export const createRuntimeEngine: EngineFactory = async (o: EngineOptions) => {
     );
   }
   const co = new Coordinator(threads, 'runtime', { pool: pool() });
-  return new RuntimeEngine(rt, threads, co);
+  return new RuntimeEngine(rt, co);
 };
 
 class RuntimeEngine implements Engine {
   readonly missing: readonly string[] = [];
   private readonly rt: Runtime;
-  private readonly threads: ThreadSystem;
   private readonly co: Coordinator;
 
-  constructor(rt: Runtime, threads: ThreadSystem, co: Coordinator) {
+  constructor(rt: Runtime, co: Coordinator) {
     this.rt = rt;
-    this.threads = threads;
     this.co = co;
   }
 

@@ -128,7 +128,7 @@ function h_free(h: Heap, p: number): void {
   expect(() => h.free(p)).toThrow(InvalidFree);
 }
 
-function runSequence(h: Heap, ops: Op[], model: Model): void {
+function runSequence(ops: Op[], model: Model): void {
   for (let i = 0; i < ops.length; i += BATCH) {
     for (const op of ops.slice(i, i + BATCH)) model.apply(op);
     model.verify();
@@ -142,7 +142,7 @@ describe.each(['3.11', 'legacy'] as HeapProfile[])('profile %s', (profile) => {
       fc.property(fc.array(opArb, { minLength: 4000, maxLength: 6000 }), (ops) => {
         const h = createHeap({ profile, maxBytes: 256 << 20 });
         const model = new Model(h);
-        runSequence(h, ops, model);
+        runSequence(ops, model);
         model.drain();
         total += model.ops;
       }),
@@ -158,7 +158,7 @@ describe.each(['3.11', 'legacy'] as HeapProfile[])('profile %s', (profile) => {
       fc.property(fc.array(opArb, { minLength: 2000, maxLength: 3000 }), (ops) => {
         const h = createHeap({ profile, maxBytes: 12 << 20 });
         const model = new Model(h);
-        runSequence(h, ops, model);
+        runSequence(ops, model);
         errors += model.memoryErrors;
         model.drain();
         total += model.ops;
