@@ -13,7 +13,9 @@ export type { ParamSchema, ParamSpec, ParamValue, ParamValues } from './scenario
 export type { RunResult, RunConfig, ThreadReport, GilSummary, HeapSummary, GcSummary, PhaseReport } from './scenario/result.ts';
 export { rng, type Rng } from './scenario/random.ts';
 export { createRuntime, Runtime, type RuntimeOptions, type RuntimeHeap } from './runtime/runtime.ts';
-export { PyImpl, singleThreadOps, trackingGcModule, type ThreadOps, type GcModuleFactory } from './runtime/py.ts';
+export { PyImpl, type ThreadOps, type GcModuleFactory } from './runtime/py.ts';
+export { singleThreadOps } from './runtime/single-thread-ops.ts';
+export { trackingGcModule } from './runtime/tracking-gc.ts';
 export { ObjectSpace, type ObjectHeap, type Visit } from './objects/space.ts';
 export { defineNativeType, nativeType, allocNative, NATIVE_PAYLOAD, type NativeTypeSpec } from './objects/native.ts';
 export { GcLists } from './objects/gc-lists.ts';

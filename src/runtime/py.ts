@@ -15,13 +15,12 @@
  * The ThreadOps seam: everything about threads, time and blocking belongs to the GIL layer
  * (src/gil, src/runtime/threadstate.ts, src/runtime/threading/). A PyImpl takes an object with
  * `tick`, `compute`, `io`, `nativeCall` and the `threading`, `queue`, `time` modules plus the
- * `sys` interval knobs; `singleThreadOps()` is the stand-in for a runtime used from one JS
- * thread with no thread host: tick only counts, compute burns CPU, io/sleep block with a
- * bounded Atomics.wait, and threading/queue raise "needs the thread host".
+ * `sys` interval knobs; `singleThreadOps()` (single-thread-ops.ts) is the stand-in for a
+ * runtime used from one JS thread with no thread host.
  *
- * The `gc` module is a seam too: `trackingGcModule` implements what the tracking lists know
- * (is_tracked, get_count, thresholds, enable/disable, get_objects, get_referents, is_finalized);
- * the collector (issue 5) replaces it by passing its own factory to the PyImpl or the Runtime.
+ * The `gc` module is a seam too: a GcModuleFactory makes it. The Runtime plugs in the
+ * collector's (src/gc/install.ts); a PyImpl made without one gets `trackingGcModule`
+ * (tracking-gc.ts), which knows only what the generation lists know.
  */
 
 import {
@@ -29,9 +28,7 @@ import {
   IndexError,
   KeyError,
   OverflowError,
-  PyRuntimeError,
   PyTypeError,
-  ValueError,
   ZeroDivisionError,
 } from '../errors.ts';
 import { bytesAt, bytesLength, bytesValue, newBytes } from '../objects/bytes.ts';
@@ -98,8 +95,8 @@ import {
 } from '../objects/typeobject.ts';
 import { newWeakref, weakrefDeref } from '../objects/weakref.ts';
 import type { Runtime } from './runtime.ts';
+import { trackingGcModule } from './tracking-gc.ts';
 import type {
-  GcInfo,
   GcModule,
   NewClassOptions,
   Py,
@@ -127,8 +124,8 @@ export const MIRRORS = { W_REFCNT, W_TYPE, IMMORTAL_REFCNT, T_KIND, K_TYPE, K_IN
 /* ==================================== the seams ==================================== */
 
 /**
- * What a thread's scheduling provides to its `py`. The GIL layer's ThreadState (plus the
- * threading/queue/time modules it builds) implements this; `singleThreadOps()` is the default.
+ * What a thread's scheduling provides to its `py`. A hosted thread's come from its ThreadState
+ * (threading/ops.ts); `singleThreadOps()` stands in where there is no thread host.
  */
 export interface ThreadOps {
   /** A call or back edge: count one bytecode and poll the eval breaker. Must be tiny. */
@@ -152,159 +149,6 @@ export interface ThreadOps {
 
 /** Makes the `gc` module of a thread's py (the collector of issue 5 supplies its own). */
 export type GcModuleFactory = (py: PyImpl, space: ObjectSpace) => GcModule;
-
-const NEEDS_HOST = 'needs the thread host (run this program as a gilsim thread, e.g. through a scenario)';
-
-function needsHost(what: string): never {
-  throw new PyRuntimeError(`${what} ${NEEDS_HOST}`);
-}
-
-/** Real CPU work for the single-thread stand-in: about one CPython bytecode per unit. */
-const WORK_PER_BYTECODE = 8;
-const BACK_EDGE_EVERY = 16;
-
-/** The stand-in ThreadOps for a runtime used from one JS thread without a thread host. */
-export function singleThreadOps(config: { switchIntervalMs: number; checkInterval: number }): ThreadOps {
-  let switchInterval = config.switchIntervalMs / 1000;
-  let checkInterval = config.checkInterval;
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  let sink = 1;
-  const burn = (units: number): void => {
-    let x = sink;
-    for (let i = 0; i < units; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-    }
-    sink = x | 1;
-  };
-  const block = (ms: number): void => {
-    if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
-  };
-  const ops: ThreadOps & { bytecodes: number } = {
-    bytecodes: 0,
-    tick() {
-      this.bytecodes++;
-    },
-    count(n: number) {
-      this.bytecodes += n;
-    },
-    compute(n: number) {
-      for (let left = Math.floor(n); left > 0; left -= BACK_EDGE_EVERY) {
-        const k = left < BACK_EDGE_EVERY ? left : BACK_EDGE_EVERY;
-        burn(k * WORK_PER_BYTECODE);
-        this.bytecodes += k;
-      }
-    },
-    io: block,
-    nativeCall(us: number) {
-      const end = performance.now() + us / 1000;
-      while (performance.now() < end) burn(64);
-    },
-    threading: new Proxy({} as ThreadingModule, {
-      get: (_t, name) => () => needsHost(`threading.${String(name)}`),
-    }),
-    queue: new Proxy({} as QueueModule, {
-      get: (_t, name) => () => needsHost(`queue.${String(name)}`),
-    }),
-    time: {
-      sleep: block,
-      perf_counter_ms: () => performance.now(),
-    },
-    setswitchinterval(seconds: number) {
-      if (!(seconds > 0)) throw new ValueError('switch interval must be strictly positive');
-      switchInterval = seconds;
-    },
-    getswitchinterval: () => switchInterval,
-    setcheckinterval(ticks: number) {
-      checkInterval = ticks;
-    },
-    getcheckinterval: () => checkInterval,
-  };
-  return ops;
-}
-
-/* ================================ the gc module seam ================================ */
-
-function notYet(what: string): never {
-  throw new PyRuntimeError(`gc.${what} needs the cyclic collector (issue 5), which is not plugged in`);
-}
-
-/** The gc module as far as the tracking lists go; collection itself raises until issue 5. */
-export function trackingGcModule(py: PyImpl, s: ObjectSpace): GcModule {
-  const gcl = s.gcl;
-  const callbacks: ((phase: 'start' | 'stop', info: GcInfo) => void)[] = [];
-  const gen = (g: number | undefined): number => {
-    if (g === undefined) return -1;
-    if (!Number.isInteger(g) || g < 0 || g > 2) throw new ValueError('generation parameter must be 0, 1 or 2');
-    return g;
-  };
-  return {
-    collect: () => notYet('collect'),
-    enable: () => {
-      gcl.enabled = true;
-    },
-    disable: () => {
-      gcl.enabled = false;
-    },
-    isenabled: () => gcl.enabled,
-    get_count: () => [gcl.count(0), gcl.count(1), gcl.count(2)],
-    get_threshold: () => [gcl.threshold(0), gcl.threshold(1), gcl.threshold(2)],
-    set_threshold(t0: number, t1?: number, t2?: number) {
-      const ts = [t0, t1, t2];
-      for (let g = 0; g < 3; g++) {
-        const t = ts[g];
-        if (t === undefined) continue;
-        if (!Number.isInteger(t)) throw new PyTypeError(`'${typeof t}' object cannot be interpreted as an integer`);
-        gcl.setThreshold(g, t);
-      }
-    },
-    get_stats: () => notYet('get_stats'),
-    freeze: () => notYet('freeze'),
-    unfreeze: () => notYet('unfreeze'),
-    get_freeze_count: () => notYet('get_freeze_count'),
-    is_tracked: (o: PyObject) => {
-      py.enter();
-      s.check(o);
-      return s.isTracked(o);
-    },
-    is_finalized: (o: PyObject) => {
-      py.enter();
-      s.check(o);
-      return s.isFinalized(o);
-    },
-    get_objects(generation?: number) {
-      py.enter();
-      const g = gen(generation);
-      const out: number[] = [];
-      for (let i = g < 0 ? 0 : g; i <= (g < 0 ? 2 : g); i++) {
-        for (const head of gcl.generationHeads(i)) gcl.forEachObject(head, (o) => out.push(o));
-      }
-      return newList(s, out);
-    },
-    get_referrers: () => notYet('get_referrers'),
-    get_referents(...objs: PyObject[]) {
-      py.enter();
-      const out: number[] = [];
-      for (const o of objs) {
-        s.check(o);
-        if (s.isGC(o)) s.traverse(o, (c: number, acc: number[]) => acc.push(c), out);
-      }
-      return newList(s, out);
-    },
-    get garbage(): PyObject {
-      return notYet('garbage');
-    },
-    callbacks,
-    set_debug: () => notYet('set_debug'),
-    get_debug: () => notYet('get_debug'),
-    DEBUG_STATS: 1,
-    DEBUG_COLLECTABLE: 2,
-    DEBUG_UNCOLLECTABLE: 4,
-    DEBUG_SAVEALL: 32,
-    DEBUG_LEAK: 38,
-  };
-}
 
 /* ==================================== the surface ==================================== */
 

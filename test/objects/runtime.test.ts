@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, PyReferenceError } from '../../src/errors.ts';
 import { defineNativeType, nativeType, allocNative, NATIVE_PAYLOAD } from '../../src/objects/native.ts';
 import type { ObjectSpace, Visit } from '../../src/objects/space.ts';
-import { singleThreadOps } from '../../src/runtime/py.ts';
+import { singleThreadOps } from '../../src/runtime/single-thread-ops.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { blocksInUse, makeRuntime } from './helpers.ts';
 

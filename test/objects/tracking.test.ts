@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PyRuntimeError, PyTypeError } from '../../src/errors.ts';
 import { GC_HEAD_BYTES } from '../../src/objects/header.ts';
 import { maybeUntrackTuple } from '../../src/objects/tuple.ts';
-import { trackingGcModule } from '../../src/runtime/py.ts';
+import { trackingGcModule } from '../../src/runtime/tracking-gc.ts';
 import { makeRuntime } from './helpers.ts';
 
 describe('gc.is_tracked as CPython 3.11', () => {

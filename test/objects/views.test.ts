@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GC_HEAD_BYTES } from '../../src/objects/header.ts';
-import { singleThreadOps } from '../../src/runtime/py.ts';
+import { singleThreadOps } from '../../src/runtime/single-thread-ops.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { makeRuntime } from './helpers.ts';
 
