@@ -522,22 +522,7 @@ export function instanceDealloc(s: ObjectSpace, o: number): void {
       s.decref(v);
     }
   }
-  i32[ow + W_REFCNT] = 0;
-  i32[ow + W_TYPE] = 0;
-  const cw = s.wCount0;
-  const c = i32[cw]!;
-  if (c > 0) i32[cw] = c - 1;
-  s.heap.free(o - GC_HEAD_BYTES);
-  if (s.plainRc) {
-    const tw = (t >> 2) + W_REFCNT; // drop the instance's reference to its class
-    const rc = i32[tw]!;
-    if (rc < IMMORTAL_REFCNT) {
-      i32[tw] = rc - 1;
-      if (rc === 1) s.dealloc(t);
-    }
-  } else {
-    s.decref(t);
-  }
+  releaseInstance(s, o, t);
 }
 
 /**
@@ -567,6 +552,17 @@ export function instanceDeallocLeaf(s: ObjectSpace, o: number, t: number): boole
     i32[w + W_GC_NEXT] = 0;
     i32[w + W_GC_PREV] = 0;
   }
+  releaseInstance(s, o, t);
+  return true;
+}
+
+/**
+ * The end of both fast deallocs, once the instance is untracked and its slots are empty: mark
+ * the header dead, count the container out of generation 0, free the block, drop the class.
+ */
+function releaseInstance(s: ObjectSpace, o: number, t: number): void {
+  const i32 = s.i32;
+  const ow = o >> 2;
   i32[ow + W_REFCNT] = 0;
   i32[ow + W_TYPE] = 0;
   const cw = s.wCount0;
@@ -583,7 +579,6 @@ export function instanceDeallocLeaf(s: ObjectSpace, o: number, t: number): boole
   } else {
     s.decref(t);
   }
-  return true;
 }
 
 function instanceDeallocGeneric(s: ObjectSpace, o: number, t: number, flags: number): void {
