@@ -12,7 +12,7 @@
  */
 
 import type { RuntimeConfig } from '../runtime/config.ts';
-import type { GcGeneration, HeapSummary, TimelineEvent } from './result.ts';
+import type { GcGeneration, HeapSummary, ThreadGil, TimelineEvent } from './result.ts';
 
 export interface EngineOptions {
   config: RuntimeConfig;
@@ -55,16 +55,9 @@ export interface GilCounters {
   contendedMs: number;
 }
 
-/** One thread's counters, cumulative over its life. */
-export interface ThreadCounters {
+/** One thread's counters, cumulative over its life: its GIL figures and its bytecodes. */
+export interface ThreadCounters extends ThreadGil {
   bytecodes: number;
-  acquisitions: number;
-  waitMs: number;
-  holdMs: number;
-  waitP50Us: number;
-  waitP99Us: number;
-  dropRequests: number;
-  forcedDrops: number;
 }
 
 export interface GcCounters {

@@ -11,7 +11,8 @@
  * origin, `performance.timeOrigin + performance.now()` of the coordinator).
  */
 
-import type { GilPolicyName, PythonProfile, RefcountKind } from '../runtime/config.ts';
+import type { SizeClassStats } from '../heap/stats.ts';
+import type { GilPolicyName, RuntimeConfig } from '../runtime/config.ts';
 import type { ParamValue } from './params.ts';
 
 /** A scenario's own figure: flat, so a compare table can lay results side by side. */
@@ -19,15 +20,7 @@ export type ResultValue = number | string | boolean | null;
 export type Results = Record<string, ResultValue>;
 
 /** The configuration a run used: the resolved profile plus the run's own settings. */
-export interface RunConfig {
-  python: PythonProfile;
-  gil: GilPolicyName;
-  switchIntervalMs: number;
-  checkInterval: number;
-  refcount: RefcountKind;
-  gcThresholds: [number, number, number];
-  stopTheWorldGc: boolean;
-  heapProfile: '3.11' | 'legacy';
+export interface RunConfig extends RuntimeConfig {
   /** the buffer's maximum size in bytes */
   heapMaxBytes: number;
   seed: number;
@@ -74,14 +67,8 @@ export interface GilSummary {
   contendedFraction: number;
 }
 
-/** One row of `sys._debugmallocstats()`'s table. */
-export interface SizeClassStats {
-  class: number;
-  size: number;
-  pools: number;
-  blocksInUse: number;
-  availBlocks: number;
-}
+/** One row of `sys._debugmallocstats()`'s table (the allocator's own type). */
+export type { SizeClassStats };
 
 /** The allocator as `sys._debugmallocstats()` reports it. */
 export interface HeapSummary {

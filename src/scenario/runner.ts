@@ -236,23 +236,8 @@ class Run {
   }
 
   private threadReport(phase: string, program: string, r: EngineThreadResult): ThreadReport {
-    const c = this.engine.threadCounters(r.ident);
-    return {
-      name: r.name,
-      phase,
-      program,
-      wallMs: r.endedAt - r.startedAt,
-      bytecodes: c.bytecodes,
-      gil: {
-        acquisitions: c.acquisitions,
-        waitMs: c.waitMs,
-        holdMs: c.holdMs,
-        waitP50Us: c.waitP50Us,
-        waitP99Us: c.waitP99Us,
-        dropRequests: c.dropRequests,
-        forcedDrops: c.forcedDrops,
-      },
-    };
+    const { bytecodes, ...gil } = this.engine.threadCounters(r.ident);
+    return { name: r.name, phase, program, wallMs: r.endedAt - r.startedAt, bytecodes, gil };
   }
 
   private startSampling(): ReturnType<typeof setInterval> | undefined {
